@@ -1,0 +1,9 @@
+//! The Python extension module `tokionet._tokionet`: the only place with
+//! PyO3. It converts arguments into the core's [`crate::Value`]s, calls the
+//! core, and turns [`crate::Error`]s into exceptions (in `errors.rs`, once).
+
+mod address;
+mod arg;
+mod blocklist;
+mod errors;
+mod module;
