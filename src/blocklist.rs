@@ -8,19 +8,15 @@
 //! exact comparison rules. [`Rule::matches`] is the rule-by-rule reference
 //! the intervals are tested against.
 //!
-//! Node's quirks kept on purpose (all observed on Node 24, x86-64):
-//! * IPv4 rules match IPv4-mapped IPv6 probes (`::ffff:a.b.c.d`) and IPv6
-//!   rules for mapped addresses match IPv4 probes; IPv4-compatible addresses
-//!   never do.
-//! * An IPv4 range compares two IPv4 addresses by their in-memory `s_addr`,
-//!   which on a little-endian machine orders them by the *last* octet first;
-//!   comparisons against IPv6 use byte order. Ranges whose two ends have
-//!   different families mix both orders; they are rare and kept in a short
-//!   list that is scanned.
+//! Node's quirks kept on purpose (all observed on Node 24): IPv4 rules match
+//! IPv4-mapped IPv6 probes (`::ffff:a.b.c.d`) and IPv6 rules for mapped
+//! addresses match IPv4 probes; IPv4-compatible addresses never do; an IPv4
+//! address and a non-mapped IPv6 address never compare, so a range whose
+//! ends have two families covers only the mapped part.
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::net::{IpAddr, Ipv6Addr};
 use std::sync::LazyLock;
 
 use regex::Regex;
@@ -50,7 +46,13 @@ impl fmt::Display for Rule {
                 format_ip(s),
                 format_ip(e)
             ),
-            Rule::Subnet(n, p) => write!(f, "Subnet: {} {}/{}", Family::of(n).label(), format_ip(n), p),
+            Rule::Subnet(n, p) => write!(
+                f,
+                "Subnet: {} {}/{}",
+                Family::of(n).label(),
+                format_ip(n),
+                p
+            ),
         }
     }
 }
@@ -67,28 +69,19 @@ fn map_v4(a: u32) -> u128 {
     MAPPED_PREFIX | u128::from(a)
 }
 
-/// How Node's x86-64 build orders two IPv4 addresses: by `s_addr` read as
-/// a native (little-endian) integer.
-fn le_key(a: &Ipv4Addr) -> u32 {
-    u32::from_le_bytes(a.octets())
-}
-
 /// Node's `SocketAddress::compare` result, `None` for NOT_COMPARABLE.
 fn compare(a: &IpAddr, b: &IpAddr) -> Option<std::cmp::Ordering> {
     match (a, b) {
-        (IpAddr::V4(x), IpAddr::V4(y)) => Some(le_key(x).cmp(&le_key(y))),
+        (IpAddr::V4(x), IpAddr::V4(y)) => Some(x.to_bits().cmp(&y.to_bits())),
         (IpAddr::V4(x), IpAddr::V6(y)) => mapped_v4(y).map(|y| x.to_bits().cmp(&y)),
         (IpAddr::V6(x), IpAddr::V4(y)) => mapped_v4(x).map(|x| x.cmp(&y.to_bits())),
         (IpAddr::V6(x), IpAddr::V6(y)) => Some(x.to_bits().cmp(&y.to_bits())),
     }
 }
 
-/// The netmask for an IPv4 prefix as Node computes it, with C's shift
-/// semantics on x86 (`1 << 32` is `1`): a /32 mask comes out as 0.
+/// The netmask for an IPv4 prefix (0 to 32).
 fn v4_mask(prefix: u8) -> u32 {
-    let p = u32::from(prefix);
-    let ones = 1u32.wrapping_shl(p).wrapping_sub(1);
-    ones.wrapping_shl(32u32.wrapping_sub(p))
+    u32::MAX.checked_shl(32 - u32::from(prefix)).unwrap_or(0)
 }
 
 /// The set of 128-bit values sharing `net`'s first `prefix` bits.
@@ -96,7 +89,11 @@ fn v6_block(net: u128, prefix: u8) -> (u128, u128) {
     if prefix == 0 {
         return (0, u128::MAX);
     }
-    let host = if prefix >= 128 { 0 } else { u128::MAX >> prefix };
+    let host = if prefix >= 128 {
+        0
+    } else {
+        u128::MAX >> prefix
+    };
     (net & !host, net | host)
 }
 
@@ -109,10 +106,13 @@ impl Rule {
             Rule::Address(a) => match (a, probe) {
                 (IpAddr::V4(x), IpAddr::V4(y)) => x == y,
                 (IpAddr::V6(x), IpAddr::V6(y)) => x == y,
-                (IpAddr::V4(x), IpAddr::V6(y)) | (IpAddr::V6(y), IpAddr::V4(x)) => mapped_v4(y) == Some(x.to_bits()),
+                (IpAddr::V4(x), IpAddr::V6(y)) | (IpAddr::V6(y), IpAddr::V4(x)) => {
+                    mapped_v4(y) == Some(x.to_bits())
+                }
             },
             Rule::Range(s, e) => {
-                matches!(compare(probe, s), Some(Greater | Equal)) && matches!(compare(probe, e), Some(Less | Equal))
+                matches!(compare(probe, s), Some(Greater | Equal))
+                    && matches!(compare(probe, e), Some(Less | Equal))
             }
             Rule::Subnet(net, prefix) => match (probe, net) {
                 (IpAddr::V4(ip), IpAddr::V4(n)) => {
@@ -128,9 +128,6 @@ impl Rule {
                     (lo..=hi).contains(&map_v4(ip.to_bits()))
                 }
                 (IpAddr::V6(ip), IpAddr::V4(n)) => {
-                    if *prefix == 32 {
-                        return mapped_v4(ip) == Some(n.to_bits());
-                    }
                     let m = v4_mask(*prefix);
                     mapped_v4(ip).is_some_and(|v| v & m == n.to_bits() & m)
                 }
@@ -192,7 +189,10 @@ impl<T: Bound> IntervalSet<T> {
     }
 
     fn contains(&self, x: T) -> bool {
-        self.map.range(..=x).next_back().is_some_and(|(_, &e)| e >= x)
+        self.map
+            .range(..=x)
+            .next_back()
+            .is_some_and(|(_, &e)| e >= x)
     }
 }
 
@@ -235,10 +235,7 @@ fn default_family(family: &Value) -> Value {
 pub struct BlockList {
     rules: Vec<Rule>,
     v4: IntervalSet<u32>,
-    v4_le: IntervalSet<u32>,
     v6: IntervalSet<u128>,
-    /// Ranges with ends of two families, checked one by one for IPv4 probes.
-    mixed: Vec<Rule>,
 }
 
 impl BlockList {
@@ -272,7 +269,7 @@ impl BlockList {
                 }
             }
             Rule::Range(IpAddr::V4(s), IpAddr::V4(e)) => {
-                self.v4_le.insert(le_key(&s), le_key(&e));
+                self.v4.insert(s.to_bits(), e.to_bits());
                 self.v6.insert(map_v4(s.to_bits()), map_v4(e.to_bits()));
             }
             Rule::Range(IpAddr::V6(s), IpAddr::V6(e)) => {
@@ -281,23 +278,27 @@ impl BlockList {
                     self.v4.insert(s, e);
                 }
             }
+            // Ends of two families: only IPv4 and mapped probes compare
+            // with the IPv4 end, so the range is cut to the mapped block.
             Rule::Range(IpAddr::V4(s), IpAddr::V6(e)) => {
-                self.v6.insert(map_v4(s.to_bits()), e.to_bits().min(map_v4(u32::MAX)));
-                self.mixed.push(rule);
+                self.v6
+                    .insert(map_v4(s.to_bits()), e.to_bits().min(map_v4(u32::MAX)));
+                if let Some(e) = mapped_v4(&e) {
+                    self.v4.insert(s.to_bits(), e);
+                }
             }
             Rule::Range(IpAddr::V6(s), IpAddr::V4(e)) => {
-                self.v6.insert(s.to_bits().max(map_v4(0)), map_v4(e.to_bits()));
-                self.mixed.push(rule);
+                self.v6
+                    .insert(s.to_bits().max(map_v4(0)), map_v4(e.to_bits()));
+                if let Some(s) = mapped_v4(&s) {
+                    self.v4.insert(s, e.to_bits());
+                }
             }
             Rule::Subnet(IpAddr::V4(n), prefix) => {
                 let m = v4_mask(prefix);
                 let (lo, hi) = (n.to_bits() & m, n.to_bits() | !m);
                 self.v4.insert(lo, hi);
-                if prefix == 32 {
-                    self.v6.insert(map_v4(n.to_bits()), map_v4(n.to_bits()));
-                } else {
-                    self.v6.insert(map_v4(lo), map_v4(hi));
-                }
+                self.v6.insert(map_v4(lo), map_v4(hi));
             }
             Rule::Subnet(IpAddr::V6(n), prefix) => {
                 let (lo, hi) = v6_block(n.to_bits(), prefix);
@@ -351,11 +352,7 @@ impl BlockList {
     /// Whether any rule matches `ip`.
     pub fn check_ip(&self, ip: IpAddr) -> bool {
         match ip {
-            IpAddr::V4(a) => {
-                self.v4.contains(a.to_bits())
-                    || self.v4_le.contains(le_key(&a))
-                    || self.mixed.iter().any(|r| r.matches(&ip))
-            }
+            IpAddr::V4(a) => self.v4.contains(a.to_bits()),
             IpAddr::V6(a) => self.v6.contains(a.to_bits()),
         }
     }
@@ -375,7 +372,12 @@ impl BlockList {
     }
 
     /// `blockList.addSubnet(net, prefix[, type])`.
-    pub fn add_subnet(&mut self, network: &Target, prefix: &Value, family: &Value) -> Result<(), Error> {
+    pub fn add_subnet(
+        &mut self,
+        network: &Target,
+        prefix: &Value,
+        family: &Value,
+    ) -> Result<(), Error> {
         let ip = network.resolve("network", family)?;
         let max = if ip.is_ipv4() { 32 } else { 128 };
         let prefix = validate_int32(prefix, "prefix", 0, max)?;
@@ -410,19 +412,25 @@ impl BlockList {
     /// methods; items that match nothing are skipped, and an invalid address
     /// stops the import with the earlier items kept.
     pub fn from_json(&mut self, items: &[String]) -> Result<(), Error> {
-        static V4_SUBNET: LazyLock<Regex> =
-            LazyLock::new(|| Regex::new(r"Subnet: IPv4 ([0-9]{1,3}(?:\.[0-9]{1,3}){3})/([0-9]{1,2})").unwrap());
+        static V4_SUBNET: LazyLock<Regex> = LazyLock::new(|| {
+            Regex::new(r"Subnet: IPv4 ([0-9]{1,3}(?:\.[0-9]{1,3}){3})/([0-9]{1,2})").unwrap()
+        });
         static V4_ADDRESS: LazyLock<Regex> =
             LazyLock::new(|| Regex::new(r"Address: IPv4 ([0-9]{1,3}(?:\.[0-9]{1,3}){3})").unwrap());
         static V4_RANGE: LazyLock<Regex> = LazyLock::new(|| {
-            Regex::new(r"Range: IPv4 ([0-9]{1,3}(?:\.[0-9]{1,3}){3})-([0-9]{1,3}(?:\.[0-9]{1,3}){3})").unwrap()
+            Regex::new(
+                r"Range: IPv4 ([0-9]{1,3}(?:\.[0-9]{1,3}){3})-([0-9]{1,3}(?:\.[0-9]{1,3}){3})",
+            )
+            .unwrap()
         });
-        static V6_SUBNET: LazyLock<Regex> =
-            LazyLock::new(|| Regex::new(r"(?i)Subnet: IPv6 ([0-9a-f:]{1,39})/([0-9]{1,3})").unwrap());
+        static V6_SUBNET: LazyLock<Regex> = LazyLock::new(|| {
+            Regex::new(r"(?i-u)Subnet: IPv6 ([0-9a-f:]{1,39})/([0-9]{1,3})").unwrap()
+        });
         static V6_ADDRESS: LazyLock<Regex> =
-            LazyLock::new(|| Regex::new(r"(?i)Address: IPv6 ([0-9a-f:]{1,39})").unwrap());
-        static V6_RANGE: LazyLock<Regex> =
-            LazyLock::new(|| Regex::new(r"(?i)Range: IPv6 ([0-9a-f:]{1,39})-([0-9a-f:]{1,39})").unwrap());
+            LazyLock::new(|| Regex::new(r"(?i-u)Address: IPv6 ([0-9a-f:]{1,39})").unwrap());
+        static V6_RANGE: LazyLock<Regex> = LazyLock::new(|| {
+            Regex::new(r"(?i-u)Range: IPv6 ([0-9a-f:]{1,39})-([0-9a-f:]{1,39})").unwrap()
+        });
 
         let text = |s: &str| Target::Value(Value::str(s));
         for item in items {
@@ -456,6 +464,7 @@ impl BlockList {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::net::Ipv4Addr;
 
     fn ip(s: &str) -> IpAddr {
         s.parse().unwrap()
@@ -469,11 +478,17 @@ mod tests {
     fn rules_print_newest_first_in_node_format() {
         let mut bl = BlockList::new();
         bl.add_address(&t("1.2.3.4"), &Value::Undefined).unwrap();
-        bl.add_range(&t("::1"), &t("::10"), &Value::str("ipv6")).unwrap();
-        bl.add_subnet(&t("10.1.2.3"), &Value::Int(8), &Value::Undefined).unwrap();
+        bl.add_range(&t("::1"), &t("::10"), &Value::str("ipv6"))
+            .unwrap();
+        bl.add_subnet(&t("10.1.2.3"), &Value::Int(8), &Value::Undefined)
+            .unwrap();
         assert_eq!(
             bl.rules(),
-            ["Subnet: IPv4 10.1.2.3/8", "Range: IPv6 ::1-::10", "Address: IPv4 1.2.3.4"]
+            [
+                "Subnet: IPv4 10.1.2.3/8",
+                "Range: IPv6 ::1-::10",
+                "Address: IPv4 1.2.3.4"
+            ]
         );
         assert!(bl.check_ip(ip("10.200.0.1")));
         assert!(bl.check_ip(ip("::5")));
@@ -498,7 +513,9 @@ mod tests {
     #[test]
     fn start_after_end_is_refused() {
         let mut bl = BlockList::new();
-        let e = bl.add_range(&t("10.0.0.10"), &t("10.0.0.1"), &Value::Undefined).unwrap_err();
+        let e = bl
+            .add_range(&t("10.0.0.10"), &t("10.0.0.1"), &Value::Undefined)
+            .unwrap_err();
         assert_eq!(
             e.to_string(),
             "The argument 'start' must come before end. Received SocketAddress { address: '10.0.0.10', port: 0, family: 'ipv4', flowlabel: 0 }"
@@ -532,10 +549,19 @@ mod tests {
             state
         };
         let pick = |r: u64| -> IpAddr {
-            let base = [ip("10.0.0.0"), ip("::ffff:10.0.0.0"), ip("::10.0.0.0"), ip("fe80::")][(r % 4) as usize];
+            let base = [
+                ip("10.0.0.0"),
+                ip("::ffff:10.0.0.0"),
+                ip("::10.0.0.0"),
+                ip("fe80::"),
+            ][(r % 4) as usize];
             match base {
-                IpAddr::V4(a) => IpAddr::V4(Ipv4Addr::from_bits(a.to_bits() | (r >> 8) as u32 & 0x3ff)),
-                IpAddr::V6(a) => IpAddr::V6(Ipv6Addr::from_bits(a.to_bits() | u128::from((r >> 8) & 0x3ff))),
+                IpAddr::V4(a) => {
+                    IpAddr::V4(Ipv4Addr::from_bits(a.to_bits() | (r >> 8) as u32 & 0x3ff))
+                }
+                IpAddr::V6(a) => IpAddr::V6(Ipv6Addr::from_bits(
+                    a.to_bits() | u128::from((r >> 8) & 0x3ff),
+                )),
             }
         };
         for _ in 0..300 {

@@ -55,11 +55,15 @@ mod tests {
         assert_eq!(attempt_timeout(&Value::Int(5), "value"), Ok(10));
         assert_eq!(attempt_timeout(&Value::Int(100), "value"), Ok(100));
         assert_eq!(
-            attempt_timeout(&Value::Int(0), "value").unwrap_err().to_string(),
+            attempt_timeout(&Value::Int(0), "value")
+                .unwrap_err()
+                .to_string(),
             "The value of \"value\" is out of range. It must be >= 1 && <= 2147483647. Received 0"
         );
         assert_eq!(
-            attempt_timeout(&Value::str("x"), "value").unwrap_err().to_string(),
+            attempt_timeout(&Value::str("x"), "value")
+                .unwrap_err()
+                .to_string(),
             "The \"value\" argument must be of type number. Received type str ('x')"
         );
     }

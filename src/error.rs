@@ -42,7 +42,10 @@ pub enum Error {
         received: String,
     },
     /// `ERR_SOCKET_BAD_PORT`; `name` is `Port` or `options.port`.
-    SocketBadPort { name: String, received: String },
+    SocketBadPort {
+        name: String,
+        received: String,
+    },
     /// `ERR_INVALID_ADDRESS` (raised by Node's C++ SocketAddress).
     InvalidAddress,
     /// `ERR_INVALID_IP_ADDRESS`.
@@ -117,16 +120,20 @@ impl Error {
             | Error::InvalidHandleType
             | Error::StreamNullValues
             | Error::UnknownEncoding(_) => ErrorClass::TypeError,
-            Error::OutOfRange { .. } | Error::SocketBadPort { .. } | Error::InvalidAddressFamily { .. } => {
-                ErrorClass::RangeError
-            }
+            Error::OutOfRange { .. }
+            | Error::SocketBadPort { .. }
+            | Error::InvalidAddressFamily { .. } => ErrorClass::RangeError,
             Error::Abort => ErrorClass::AbortError,
             Error::System(_) => ErrorClass::System,
             _ => ErrorClass::Error,
         }
     }
 
-    pub fn invalid_arg_type(name: impl Into<String>, expected: &'static str, received: &crate::Value) -> Self {
+    pub fn invalid_arg_type(
+        name: impl Into<String>,
+        expected: &'static str,
+        received: &crate::Value,
+    ) -> Self {
         Error::InvalidArgType {
             name: name.into(),
             expected,
@@ -134,7 +141,11 @@ impl Error {
         }
     }
 
-    pub fn invalid_arg_value(name: impl Into<String>, value: &crate::Value, reason: impl Into<String>) -> Self {
+    pub fn invalid_arg_value(
+        name: impl Into<String>,
+        value: &crate::Value,
+        reason: impl Into<String>,
+    ) -> Self {
         Error::InvalidArgValue {
             name: name.into(),
             reason: reason.into(),
@@ -142,7 +153,11 @@ impl Error {
         }
     }
 
-    pub fn out_of_range(name: impl Into<String>, range: impl Into<String>, value: &crate::Value) -> Self {
+    pub fn out_of_range(
+        name: impl Into<String>,
+        range: impl Into<String>,
+        value: &crate::Value,
+    ) -> Self {
         Error::OutOfRange {
             name: name.into(),
             range: range.into(),
@@ -178,10 +193,22 @@ impl fmt::Display for Error {
                     )
                 }
             }
-            Error::InvalidArgValue { name, reason, received } => {
-                write!(f, "The {} '{name}' {reason}. Received {received}", arg_kind(name))
+            Error::InvalidArgValue {
+                name,
+                reason,
+                received,
+            } => {
+                write!(
+                    f,
+                    "The {} '{name}' {reason}. Received {received}",
+                    arg_kind(name)
+                )
             }
-            Error::OutOfRange { name, range, received } => {
+            Error::OutOfRange {
+                name,
+                range,
+                received,
+            } => {
                 write!(
                     f,
                     "The value of \"{name}\" is out of range. It must be {range}. Received {received}"
@@ -196,11 +223,17 @@ impl fmt::Display for Error {
                 write!(f, "Invalid address family: {family} {host}:{port}")
             }
             Error::IpBlocked(ip) => write!(f, "IP({ip}) is blocked by net.BlockList"),
-            Error::MissingArgs => f.write_str("The \"options\" or \"port\" or \"path\" argument must be specified"),
-            Error::ServerAlreadyListen => f.write_str("Listen method has been called more than once without closing."),
+            Error::MissingArgs => {
+                f.write_str("The \"options\" or \"port\" or \"path\" argument must be specified")
+            }
+            Error::ServerAlreadyListen => {
+                f.write_str("Listen method has been called more than once without closing.")
+            }
             Error::ServerNotRunning => f.write_str("Server is not running."),
             Error::SocketClosed => f.write_str("Socket is closed"),
-            Error::SocketClosedBeforeConnection => f.write_str("Socket closed before the connection was established"),
+            Error::SocketClosedBeforeConnection => {
+                f.write_str("Socket closed before the connection was established")
+            }
             Error::SocketConnectionTimeout => f.write_str("Socket connection timeout"),
             Error::InvalidFdType(t) => write!(f, "Unsupported fd type: {t}"),
             Error::InvalidHandleType => f.write_str("This handle type cannot be sent"),
@@ -408,7 +441,10 @@ mod tests {
             name: "Port".into(),
             received: Value::Int(-1).describe(),
         };
-        assert_eq!(e.to_string(), "Port should be >= 0 and < 65536. Received type int (-1).");
+        assert_eq!(
+            e.to_string(),
+            "Port should be >= 0 and < 65536. Received type int (-1)."
+        );
         assert_eq!(e.class(), ErrorClass::RangeError);
     }
 }

@@ -10,13 +10,12 @@ use crate::{Error, Value};
 /// meet. Objects convert to `NaN`.
 pub fn to_number(v: &Value) -> f64 {
     match v {
-        Value::Undefined => f64::NAN,
         Value::Null => 0.0,
         Value::Bool(b) => f64::from(u8::from(*b)),
         Value::Int(i) => *i as f64,
         Value::Float(f) => *f,
         Value::Str(s) => string_to_number(s),
-        Value::Other { .. } => f64::NAN,
+        Value::Undefined | Value::Other { .. } => f64::NAN,
     }
 }
 
@@ -25,20 +24,14 @@ pub fn to_number(v: &Value) -> f64 {
 pub fn is_js_whitespace(c: char) -> bool {
     matches!(
         c,
-        '\t' | '\n'
-            | '\u{b}'
-            | '\u{c}'
-            | '\r'
-            | ' '
-            | '\u{a0}'
-            | '\u{1680}'
-            | '\u{2000}'..='\u{200a}'
-            | '\u{2028}'
-            | '\u{2029}'
-            | '\u{202f}'
-            | '\u{205f}'
-            | '\u{3000}'
-            | '\u{feff}'
+        '\t' | '\n' | '\u{b}' | '\u{c}' | '\r' | ' ' | '\u{a0}' | '\u{1680}' | '\u{2000}'
+            ..='\u{200a}'
+                | '\u{2028}'
+                | '\u{2029}'
+                | '\u{202f}'
+                | '\u{205f}'
+                | '\u{3000}'
+                | '\u{feff}'
     )
 }
 
@@ -171,7 +164,11 @@ pub fn validate_int32(v: &Value, name: &str, min: i32, max: i32) -> Result<i32, 
         return Err(Error::out_of_range(name, "an integer", v));
     }
     if n < f64::from(min) || n > f64::from(max) {
-        return Err(Error::out_of_range(name, format!(">= {min} && <= {max}"), v));
+        return Err(Error::out_of_range(
+            name,
+            format!(">= {min} && <= {max}"),
+            v,
+        ));
     }
     Ok(n as i32)
 }
@@ -184,7 +181,11 @@ pub fn validate_uint32(v: &Value, name: &str, positive: bool) -> Result<u32, Err
     }
     let min = u32::from(positive);
     if n < f64::from(min) || n > f64::from(u32::MAX) {
-        return Err(Error::out_of_range(name, format!(">= {min} && <= {}", u32::MAX), v));
+        return Err(Error::out_of_range(
+            name,
+            format!(">= {min} && <= {}", u32::MAX),
+            v,
+        ));
     }
     Ok(n as u32)
 }
@@ -247,7 +248,9 @@ mod tests {
             assert_eq!(e.code(), "ERR_SOCKET_BAD_PORT", "{bad:?}");
         }
         assert_eq!(
-            validate_port(&Value::Int(-1), "options.port").unwrap_err().to_string(),
+            validate_port(&Value::Int(-1), "options.port")
+                .unwrap_err()
+                .to_string(),
             "options.port should be >= 0 and < 65536. Received type int (-1)."
         );
     }

@@ -10,6 +10,8 @@
 //! Nothing here touches Python: the PyO3 layer fills in the type names and
 //! reprs when it builds a `Value`.
 
+use std::fmt::Write as _;
+
 /// One argument, or the absence of one.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub enum Value {
@@ -110,7 +112,9 @@ impl Value {
     /// separators, as Node's `addNumericalSeparator` does.
     pub fn range_repr(&self) -> String {
         match self {
-            Value::Int(i) if i.unsigned_abs() > 1u128 << 32 => add_numerical_separator(&i.to_string()),
+            Value::Int(i) if i.unsigned_abs() > 1u128 << 32 => {
+                add_numerical_separator(&i.to_string())
+            }
             Value::Float(f) if f.fract() == 0.0 && f.is_finite() && f.abs() > 4_294_967_296.0 => {
                 add_numerical_separator(&format!("{f:.0}"))
             }
@@ -173,7 +177,11 @@ pub fn float_repr(f: f64) -> String {
 
 /// Python's `repr` of a str (quotes chosen as Python chooses them).
 pub fn py_str_repr(s: &str) -> String {
-    let quote = if s.contains('\'') && !s.contains('"') { '"' } else { '\'' };
+    let quote = if s.contains('\'') && !s.contains('"') {
+        '"'
+    } else {
+        '\''
+    };
     let mut out = String::with_capacity(s.len() + 2);
     out.push(quote);
     for c in s.chars() {
@@ -186,7 +194,9 @@ pub fn py_str_repr(s: &str) -> String {
                 out.push('\\');
                 out.push(c);
             }
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
+                let _ = write!(out, "\\x{:02x}", c as u32);
+            }
             c => out.push(c),
         }
     }
@@ -205,7 +215,9 @@ fn json_quote(s: &str) -> String {
             '\t' => out.push_str("\\t"),
             '\u{8}' => out.push_str("\\b"),
             '\u{c}' => out.push_str("\\f"),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c if (c as u32) < 0x20 => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
             c => out.push(c),
         }
     }

@@ -40,9 +40,7 @@ class NodeRangeError(NodeError, ValueError):
 class AbortError(NodeError):
     """An operation cancelled through an ``AbortSignal`` (code ``ABORT_ERR``)."""
 
-    def __init__(
-        self, message: str = "The operation was aborted", code: str | None = "ABORT_ERR"
-    ) -> None:
+    def __init__(self, message: str = "The operation was aborted", code: str | None = "ABORT_ERR") -> None:
         super().__init__(message, code)
 
 

@@ -7,6 +7,8 @@
 //! `inet_ntop` writes `::a.b.c.d` for IPv4-compatible addresses such as
 //! `::2:3`, unlike Rust's own `Ipv6Addr` formatting.
 
+use std::fmt::Write as _;
+
 /// The part of `text` a C function would see: everything before the first NUL.
 pub fn c_str(text: &str) -> &[u8] {
     let bytes = text.as_bytes();
@@ -190,13 +192,14 @@ pub fn ntop6(src: [u8; 16]) -> String {
         }
         if i == 6
             && best.is_some_and(|(base, len)| {
-                base == 0 && (len == 6 || (len == 7 && words[7] != 1) || (len == 5 && words[5] == 0xffff))
+                base == 0
+                    && (len == 6 || (len == 7 && words[7] != 1) || (len == 5 && words[5] == 0xffff))
             })
         {
             out.push_str(&ntop4([src[12], src[13], src[14], src[15]]));
             break;
         }
-        out.push_str(&format!("{:x}", words[i]));
+        let _ = write!(out, "{:x}", words[i]);
         i += 1;
     }
     if best.is_some_and(|(base, len)| base + len == 8) {
@@ -217,7 +220,15 @@ mod tests {
     fn ipv4_is_strict() {
         assert_eq!(ip4_addr("1.2.3.4"), Some([1, 2, 3, 4]));
         assert_eq!(ip4_addr("1.2.3.4\0junk"), Some([1, 2, 3, 4]));
-        for bad in ["01.2.3.4", "127.1", "1.2.3.256", "1.2.3.4.", "", "1..2.3", " 1.2.3.4"] {
+        for bad in [
+            "01.2.3.4",
+            "127.1",
+            "1.2.3.256",
+            "1.2.3.4.",
+            "",
+            "1..2.3",
+            " 1.2.3.4",
+        ] {
             assert_eq!(ip4_addr(bad), None, "{bad:?}");
         }
     }
@@ -229,7 +240,10 @@ mod tests {
         assert_eq!(norm6("::ffff:1.2.3.4").as_deref(), Some("::ffff:1.2.3.4"));
         assert_eq!(norm6("::ffff:1").as_deref(), Some("::255.255.0.1"));
         assert_eq!(norm6("fe80::1%lo").as_deref(), Some("fe80::1"));
-        assert_eq!(norm6("2001:0DB8:0000::0001").as_deref(), Some("2001:db8::1"));
+        assert_eq!(
+            norm6("2001:0DB8:0000::0001").as_deref(),
+            Some("2001:db8::1")
+        );
         assert_eq!(norm6("::").as_deref(), Some("::"));
         assert_eq!(norm6("1::").as_deref(), Some("1::"));
         assert_eq!(norm6("::1:0:0:0:0:0:0").as_deref(), Some("0:1::"));

@@ -18,7 +18,8 @@ fn v4_str() -> String {
     format!(r"(?:{V4_SEG}\.){{3}}{V4_SEG}")
 }
 
-static IPV4: LazyLock<Regex> = LazyLock::new(|| Regex::new(&format!("^{}$", v4_str())).expect("valid IPv4 pattern"));
+static IPV4: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(&format!("^{}$", v4_str())).expect("valid IPv4 pattern"));
 
 static IPV6: LazyLock<Regex> = LazyLock::new(|| {
     let v4 = v4_str();

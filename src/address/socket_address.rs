@@ -105,7 +105,11 @@ impl SocketAddress {
             }
             IpAddr::V6(_) => flowlabel,
         };
-        Ok(SocketAddress { ip, port, flowlabel })
+        Ok(SocketAddress {
+            ip,
+            port,
+            flowlabel,
+        })
     }
 
     /// `new net.SocketAddress(options)`: Node's defaults and validation
@@ -117,11 +121,12 @@ impl SocketAddress {
         };
         // Node picks the default address from the family as given, before
         // lower-casing it: `{family: 'IPV4'}` defaults to '::'.
-        let default_address = if matches!(&o.family, Value::Undefined) || o.family == Value::str("ipv4") {
-            "127.0.0.1"
-        } else {
-            "::"
-        };
+        let default_address =
+            if matches!(&o.family, Value::Undefined) || o.family == Value::str("ipv4") {
+                "127.0.0.1"
+            } else {
+                "::"
+            };
         let address = match &o.address {
             Value::Undefined => default_address,
             v => validate_string(v, "options.address")?,
@@ -141,7 +146,11 @@ impl SocketAddress {
                 Family::Ipv4 => format!(">= 0 && <= {}", i32::MAX),
                 Family::Ipv6 => format!(">= 0 && <= {MAX_FLOWLABEL}"),
             };
-            return Err(Error::out_of_range("options.flowlabel", range, &o.flowlabel));
+            return Err(Error::out_of_range(
+                "options.flowlabel",
+                range,
+                &o.flowlabel,
+            ));
         }
         let ip = parse_ip(address, family).ok_or(Error::InvalidAddress)?;
         Self::new(ip, port, flowlabel)
@@ -168,7 +177,11 @@ impl SocketAddress {
             // A host name: Node's constructor rejects it as an IPv4 address.
             url::Host::Domain(d) => {
                 let ip = parse_ip(d, Family::Ipv4)?;
-                Some(SocketAddress { ip, port, flowlabel: 0 })
+                Some(SocketAddress {
+                    ip,
+                    port,
+                    flowlabel: 0,
+                })
             }
         }
     }
@@ -197,7 +210,12 @@ impl SocketAddress {
     pub fn to_std(&self) -> std::net::SocketAddr {
         match self.ip {
             IpAddr::V4(a) => std::net::SocketAddr::V4(std::net::SocketAddrV4::new(a, self.port)),
-            IpAddr::V6(a) => std::net::SocketAddr::V6(std::net::SocketAddrV6::new(a, self.port, self.flowlabel, 0)),
+            IpAddr::V6(a) => std::net::SocketAddr::V6(std::net::SocketAddrV6::new(
+                a,
+                self.port,
+                self.flowlabel,
+                0,
+            )),
         }
     }
 }
@@ -242,7 +260,10 @@ mod tests {
             family: Value::str("IPV4"),
             ..Default::default()
         };
-        assert_eq!(SocketAddress::from_options(&o).unwrap_err(), Error::InvalidAddress);
+        assert_eq!(
+            SocketAddress::from_options(&o).unwrap_err(),
+            Error::InvalidAddress
+        );
     }
 
     #[test]
@@ -261,12 +282,18 @@ mod tests {
     fn oversized_flowlabels_are_errors_not_aborts() {
         let mut o = opts("::1", "ipv6");
         o.flowlabel = Value::Int(0x10_0000);
-        assert_eq!(SocketAddress::from_options(&o).unwrap_err().code(), "ERR_OUT_OF_RANGE");
+        assert_eq!(
+            SocketAddress::from_options(&o).unwrap_err().code(),
+            "ERR_OUT_OF_RANGE"
+        );
         let mut o = opts("1.2.3.4", "ipv4");
         o.flowlabel = Value::Int(0x10_0000);
         assert_eq!(SocketAddress::from_options(&o).unwrap().flowlabel(), 0);
         o.flowlabel = Value::Int(4_294_967_295);
-        assert_eq!(SocketAddress::from_options(&o).unwrap_err().code(), "ERR_OUT_OF_RANGE");
+        assert_eq!(
+            SocketAddress::from_options(&o).unwrap_err().code(),
+            "ERR_OUT_OF_RANGE"
+        );
     }
 
     #[test]

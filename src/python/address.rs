@@ -9,14 +9,24 @@ use crate::validate::validate_string;
 use crate::{Error, Value};
 
 /// `net.SocketAddress`.
-#[pyclass(module = "tokionet", name = "SocketAddress", frozen, eq, hash, skip_from_py_object)]
+#[pyclass(
+    module = "tokionet",
+    name = "SocketAddress",
+    frozen,
+    eq,
+    hash,
+    skip_from_py_object
+)]
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct PySocketAddress {
     pub inner: address::SocketAddress,
 }
 
 impl PySocketAddress {
-    fn options(options: &Arg<'_>, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<SocketAddressOptions> {
+    fn options(
+        options: &Arg<'_>,
+        kwargs: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<SocketAddressOptions> {
         let mut o = SocketAddressOptions::default();
         let mut read = |source: &Bound<'_, PyAny>| -> PyResult<()> {
             if let Ok(sa) = source.cast::<PySocketAddress>() {
@@ -28,7 +38,12 @@ impl PySocketAddress {
                 return Ok(());
             }
             let Ok(map) = source.cast::<PyMapping>() else {
-                return Err(Error::invalid_arg_type("options", "of type object", &to_value(source)).into());
+                return Err(Error::invalid_arg_type(
+                    "options",
+                    "of type object",
+                    &to_value(source),
+                )
+                .into());
             };
             for (key, slot) in [
                 ("address", &mut o.address),
@@ -107,14 +122,18 @@ impl PySocketAddress {
     #[staticmethod]
     #[pyo3(signature = (value = Arg::undefined()))]
     fn is_socket_address(value: Arg<'_>) -> bool {
-        value.0.is_some_and(|v| v.is_instance_of::<PySocketAddress>())
+        value
+            .0
+            .is_some_and(|v| v.is_instance_of::<PySocketAddress>())
     }
 
     fn __repr__(&self) -> String {
         self.inner.to_string()
     }
 
-    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<(Bound<'py, PyAny>, (Bound<'py, PyDict>,))> {
+    fn __reduce__<'py>(
+        slf: &Bound<'py, Self>,
+    ) -> PyResult<(Bound<'py, PyAny>, (Bound<'py, PyDict>,))> {
         let cls = slf.get_type().into_any();
         Ok((cls, (slf.get().to_json(slf.py())?,)))
     }

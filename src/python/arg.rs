@@ -12,7 +12,7 @@ use crate::Value;
 #[derive(Debug, Clone)]
 pub struct Arg<'py>(pub Option<Bound<'py, PyAny>>);
 
-impl<'py> Arg<'py> {
+impl Arg<'_> {
     pub fn undefined() -> Self {
         Arg(None)
     }
@@ -55,9 +55,10 @@ pub fn to_value(obj: &Bound<'_, PyAny>) -> Value {
         let function = (obj.is_callable() && !obj.is_instance_of::<PyType>())
             .then(|| obj.getattr("__name__").ok()?.extract::<String>().ok())
             .flatten();
-        let repr = obj
-            .repr()
-            .map_or_else(|_| format!("<{type_name} object>"), |r| r.to_string_lossy().into_owned());
+        let repr = obj.repr().map_or_else(
+            |_| format!("<{type_name} object>"),
+            |r| r.to_string_lossy().into_owned(),
+        );
         Value::Other {
             type_name,
             function,

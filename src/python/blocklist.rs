@@ -46,7 +46,11 @@ fn strings(obj: &Bound<'_, PyAny>) -> Option<Vec<String>> {
     };
     items
         .iter()
-        .map(|i| i.cast::<PyString>().ok().map(|s| s.to_string_lossy().into_owned()))
+        .map(|i| {
+            i.cast::<PyString>()
+                .ok()
+                .map(|s| s.to_string_lossy().into_owned())
+        })
         .collect()
 }
 
@@ -95,12 +99,20 @@ impl PyBlockList {
 
     /// `blockList.fromJSON(data)`: a list of rule strings, or JSON text of one.
     #[pyo3(signature = (data = Arg::undefined()))]
+    #[allow(clippy::wrong_self_convention)] // Node's name: it adds to this list.
     fn from_json(&self, py: Python<'_>, data: Arg<'_>) -> PyResult<()> {
         let bad = |v: &Bound<'_, PyAny>| -> PyErr {
             Error::invalid_arg_type("data", "of type string or string[]", &to_value(v)).into()
         };
         let items = match &data.0 {
-            None => return Err(Error::invalid_arg_type("data", "of type string or string[]", &crate::Value::Undefined).into()),
+            None => {
+                return Err(Error::invalid_arg_type(
+                    "data",
+                    "of type string or string[]",
+                    &crate::Value::Undefined,
+                )
+                .into())
+            }
             Some(obj) if obj.is_instance_of::<PyString>() => {
                 let parsed = py.import("json")?.call_method1("loads", (obj,))?;
                 strings(&parsed).ok_or_else(|| bad(&parsed))?
@@ -117,7 +129,11 @@ impl PyBlockList {
     }
 
     fn __repr__(&self) -> String {
-        let rules: Vec<String> = self.rules().iter().map(|r| crate::value::py_str_repr(r)).collect();
+        let rules: Vec<String> = self
+            .rules()
+            .iter()
+            .map(|r| crate::value::py_str_repr(r))
+            .collect();
         format!("BlockList {{ rules: [{}] }}", rules.join(", "))
     }
 }

@@ -26,7 +26,9 @@ fn get_default_auto_select_family_attempt_timeout() -> u32 {
 #[pyfunction]
 #[pyo3(signature = (value = Arg::undefined()))]
 fn set_default_auto_select_family_attempt_timeout(value: Arg<'_>) -> PyResult<()> {
-    Ok(config::set_default_auto_select_family_attempt_timeout(&value.value())?)
+    Ok(config::set_default_auto_select_family_attempt_timeout(
+        &value.value(),
+    )?)
 }
 
 #[pymodule]
@@ -38,8 +40,14 @@ fn _tokionet(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(is_ipv6, m)?)?;
     m.add_function(wrap_pyfunction!(get_default_auto_select_family, m)?)?;
     m.add_function(wrap_pyfunction!(set_default_auto_select_family, m)?)?;
-    m.add_function(wrap_pyfunction!(get_default_auto_select_family_attempt_timeout, m)?)?;
-    m.add_function(wrap_pyfunction!(set_default_auto_select_family_attempt_timeout, m)?)?;
+    m.add_function(wrap_pyfunction!(
+        get_default_auto_select_family_attempt_timeout,
+        m
+    )?)?;
+    m.add_function(wrap_pyfunction!(
+        set_default_auto_select_family_attempt_timeout,
+        m
+    )?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

@@ -1,0 +1,53 @@
+# One entry point for developers and CI (.ci/run calls these targets).
+# `make demo` and `make test` work on a fresh machine: they set up what they need.
+
+VENV ?= .venv
+PY := $(VENV)/bin/python
+export VIRTUAL_ENV := $(abspath $(VENV))
+export PATH := $(abspath $(VENV))/bin:$(PATH)
+
+.PHONY: setup build test test-rust test-python lint format bench demo clean
+
+$(VENV)/.installed: pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q "maturin>=1.7,<2" "pytest>=8" "hypothesis>=6.100" "pytest-benchmark>=4" "ruff>=0.6" "mypy>=1.11"
+	touch $@
+
+setup: $(VENV)/.installed
+
+# The extension, optimised (the tests include timing-free but heavy property runs).
+build: setup
+	maturin develop --release -q
+
+lint: setup
+	cargo fmt --all -- --check
+	cargo clippy --all-targets -- -D warnings
+	cargo clippy --all-targets --features python -- -D warnings
+	ruff check python tests benches examples
+	ruff format --check python tests benches examples
+
+format: setup
+	cargo fmt --all
+	ruff check --fix python tests benches examples
+	ruff format python tests benches examples
+
+test-rust:
+	cargo test --no-default-features
+
+test-python: build
+	python -m mypy.stubtest tokionet._tokionet
+	mypy
+	python -m pytest tests benches --benchmark-disable -q
+
+# The whole suite: lint, Rust core (no Python), stubs, pytest.
+test: lint test-rust test-python
+
+bench: build
+	python -m pytest benches --benchmark-only --benchmark-columns=min,median,ops -q
+
+demo: build
+	python examples/address_demo.py
+
+clean:
+	rm -rf $(VENV) target
