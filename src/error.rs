@@ -75,8 +75,11 @@ pub enum Error {
     Abort,
     /// Node's non-system `EPIPE`: a write after the peer ended the stream.
     EndedByPeer,
-    /// An error from the operating system.
-    System(SystemError),
+    /// An error from the operating system (boxed: it is the one large variant).
+    System(Box<SystemError>),
+    /// An error object the caller supplied (`destroy(err)`), held by the
+    /// binding layer under this token.
+    Foreign(u64),
 }
 
 impl Error {
@@ -106,6 +109,7 @@ impl Error {
             Error::Abort => "ABORT_ERR",
             Error::EndedByPeer => "EPIPE",
             Error::System(e) => e.code(),
+            Error::Foreign(_) => "",
         }
     }
 
@@ -244,6 +248,7 @@ impl fmt::Display for Error {
             Error::Abort => f.write_str("The operation was aborted"),
             Error::EndedByPeer => f.write_str("This socket has been ended by the other party"),
             Error::System(e) => e.fmt(f),
+            Error::Foreign(id) => write!(f, "error #{id} supplied by the caller"),
         }
     }
 }
@@ -252,7 +257,7 @@ impl std::error::Error for Error {}
 
 impl From<SystemError> for Error {
     fn from(e: SystemError) -> Self {
-        Error::System(e)
+        Error::System(Box::new(e))
     }
 }
 
@@ -277,6 +282,10 @@ pub struct SystemError {
     pub port: Option<u16>,
     pub local_address: Option<String>,
     pub local_port: Option<u16>,
+    /// The host name a failed lookup was for.
+    pub hostname: Option<String>,
+    /// A code that is not an errno's name (`ENOTFOUND` from getaddrinfo).
+    pub code: Option<&'static str>,
     pub style: SystemMessage,
 }
 
@@ -289,6 +298,8 @@ impl SystemError {
             port: None,
             local_address: None,
             local_port: None,
+            hostname: None,
+            code: None,
             style: SystemMessage::Plain,
         }
     }
@@ -312,6 +323,12 @@ impl SystemError {
     }
 
     #[must_use]
+    pub fn with_hostname(mut self, host: impl Into<String>) -> Self {
+        self.hostname = Some(host.into());
+        self
+    }
+
+    #[must_use]
     pub fn described(mut self) -> Self {
         self.style = SystemMessage::Described;
         self
@@ -319,7 +336,7 @@ impl SystemError {
 
     /// libuv's name for the errno (`ECONNREFUSED`), as Node's `code`.
     pub fn code(&self) -> &'static str {
-        errno_name(self.errno).0
+        self.code.unwrap_or_else(|| errno_name(self.errno).0)
     }
 
     /// libuv's description of the errno (`connection refused`).
@@ -337,7 +354,11 @@ impl fmt::Display for SystemError {
         match (&self.address, self.port) {
             (Some(a), Some(p)) => write!(f, " {a}:{p}")?,
             (Some(a), None) => write!(f, " {a}")?,
-            _ => {}
+            _ => {
+                if let Some(h) = &self.hostname {
+                    write!(f, " {h}")?;
+                }
+            }
         }
         if let (Some(a), Some(p)) = (&self.local_address, self.local_port) {
             write!(f, " - Local ({a}:{p})")?;

@@ -22,7 +22,9 @@
 pub mod address;
 pub mod blocklist;
 pub mod config;
+pub mod driver;
 pub mod error;
+pub mod proto;
 pub mod validate;
 pub mod value;
 

@@ -41,6 +41,19 @@ impl Value {
         Value::Str(s.into())
     }
 
+    /// JavaScript truthiness: `undefined`, `null`, `false`, `0`, `NaN` and
+    /// `''` are false; everything else (empty containers too) is true.
+    pub fn truthy(&self) -> bool {
+        match self {
+            Value::Undefined | Value::Null => false,
+            Value::Bool(b) => *b,
+            Value::Int(i) => *i != 0,
+            Value::Float(f) => *f != 0.0 && !f.is_nan(),
+            Value::Str(s) => !s.is_empty(),
+            Value::Other { .. } => true,
+        }
+    }
+
     pub fn is_nullish(&self) -> bool {
         matches!(self, Value::Undefined | Value::Null)
     }

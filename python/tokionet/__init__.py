@@ -6,11 +6,26 @@ which is the very same object (``tokionet.isIPv4 is tokionet.is_ipv4``).
 
 from __future__ import annotations
 
-from tokionet import _tokionet
-from tokionet._errors import AbortError, AggregateError, NodeError, NodeRangeError, NodeTypeError
+from typing import Any
+
+from tokionet import _stream, _tokionet
+from tokionet._errors import (
+    AbortError,
+    AggregateError,
+    NodeError,
+    NodeRangeError,
+    NodeTypeError,
+    TimeoutOverflowWarning,
+)
+from tokionet._run import run
 from tokionet._tokionet import (
     BlockList,
+    EventEmitter,
+    Server,
+    Socket,
     SocketAddress,
+    configure,
+    connect,
     get_default_auto_select_family,
     get_default_auto_select_family_attempt_timeout,
     is_ip,
@@ -26,11 +41,22 @@ __all__ = [
     "AbortError",
     "AggregateError",
     "BlockList",
+    "EventEmitter",
     "NodeError",
     "NodeRangeError",
     "NodeTypeError",
+    "Server",
+    "Socket",
     "SocketAddress",
+    "Stream",
+    "TimeoutOverflowWarning",
     "__version__",
+    "configure",
+    "connect",
+    "createConnection",
+    "createServer",
+    "create_connection",
+    "create_server",
     "getDefaultAutoSelectFamily",
     "getDefaultAutoSelectFamilyAttemptTimeout",
     "get_default_auto_select_family",
@@ -41,13 +67,26 @@ __all__ = [
     "is_ip",
     "is_ipv4",
     "is_ipv6",
+    "run",
     "setDefaultAutoSelectFamily",
     "setDefaultAutoSelectFamilyAttemptTimeout",
     "set_default_auto_select_family",
     "set_default_auto_select_family_attempt_timeout",
 ]
 
+Stream = Socket
+
+
+def create_server(*args: Any, **kwargs: Any) -> Server:
+    """``net.createServer([options][, connection_listener])``."""
+    return Server(*args, **kwargs)
+
+
+create_connection = connect
+
 # Node's spellings of the module functions.
+createServer = create_server
+createConnection = connect
 isIP = is_ip
 isIPv4 = is_ipv4
 isIPv6 = is_ipv6
@@ -74,6 +113,60 @@ _alias(
         "isBlockList": "is_block_list",
     },
 )
+_alias(
+    Socket,
+    {
+        "addListener": "add_listener",
+        "prependListener": "prepend_listener",
+        "prependOnceListener": "prepend_once_listener",
+        "setEncoding": "set_encoding",
+        "setKeepAlive": "set_keep_alive",
+        "setNoDelay": "set_no_delay",
+        "setTimeout": "set_timeout",
+        "destroySoon": "destroy_soon",
+        "resetAndDestroy": "reset_and_destroy",
+        "isPaused": "is_paused",
+        "bytesRead": "bytes_read",
+        "bytesWritten": "bytes_written",
+        "bufferSize": "buffer_size",
+        "readyState": "ready_state",
+        "remoteAddress": "remote_address",
+        "remotePort": "remote_port",
+        "remoteFamily": "remote_family",
+        "localAddress": "local_address",
+        "localPort": "local_port",
+        "localFamily": "local_family",
+        "writableLength": "writable_length",
+        "writableHighWaterMark": "writable_high_water_mark",
+        "readableLength": "readable_length",
+        "readableEnded": "readable_ended",
+        "writableEnded": "writable_ended",
+        "writableFinished": "writable_finished",
+        "allowHalfOpen": "allow_half_open",
+        "blockList": "block_list",
+    },
+)
+_alias(
+    Server,
+    {
+        "getConnections": "get_connections",
+        "maxConnections": "max_connections",
+        "allowHalfOpen": "allow_half_open",
+        "pauseOnConnect": "pause_on_connect",
+        "noDelay": "no_delay",
+        "keepAlive": "keep_alive",
+        "keepAliveInitialDelay": "keep_alive_initial_delay",
+        "highWaterMark": "high_water_mark",
+        "blockList": "block_list",
+    },
+)
+# Glue that is Python's to do: pipes, async iteration, async with.
+Socket.pipe = _stream.pipe  # type: ignore[method-assign,assignment]
+Socket.unpipe = _stream.unpipe  # type: ignore[method-assign]
+Socket.__aiter__ = _stream.aiter_socket  # type: ignore[method-assign]
+Server.__aenter__ = _stream.server_aenter  # type: ignore[method-assign]
+Server.__aexit__ = _stream.server_aexit  # type: ignore[method-assign]
+
 _alias(
     SocketAddress,
     {

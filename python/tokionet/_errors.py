@@ -94,3 +94,7 @@ def _system_error(
         err.local_address = err.localAddress = local_address  # type: ignore[attr-defined]
         err.local_port = err.localPort = local_port  # type: ignore[attr-defined]
     return err
+
+
+class TimeoutOverflowWarning(RuntimeWarning):
+    """A timeout above 2**31 - 1 ms was truncated, as Node warns."""

@@ -8,5 +8,10 @@
 mod address;
 mod arg;
 mod blocklist;
+mod emitter;
 mod errors;
+mod loop_ctx;
 mod module;
+mod options;
+mod server;
+mod socket;

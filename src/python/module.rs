@@ -5,6 +5,10 @@ use pyo3::prelude::*;
 use super::address::{is_ip, is_ipv4, is_ipv6, PySocketAddress};
 use super::arg::Arg;
 use super::blocklist::PyBlockList;
+use super::emitter::EventEmitter;
+use super::loop_ctx::{_loop_ctx, LoopCtx};
+use super::server::PyServer;
+use super::socket::{connect, PySocket};
 use crate::config;
 
 #[pyfunction]
@@ -31,10 +35,26 @@ fn set_default_auto_select_family_attempt_timeout(value: Arg<'_>) -> PyResult<()
     )?)
 }
 
+/// `tokionet.configure(worker_threads=N)`: the number of I/O threads, before
+/// the first socket or server starts the runtime. Returns whether it took
+/// effect.
+#[pyfunction]
+#[pyo3(signature = (*, worker_threads = 0))]
+fn configure(worker_threads: usize) -> bool {
+    crate::driver::runtime::configure(worker_threads)
+}
+
 #[pymodule]
 fn _tokionet(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PySocketAddress>()?;
     m.add_class::<PyBlockList>()?;
+    m.add_class::<EventEmitter>()?;
+    m.add_class::<PySocket>()?;
+    m.add_class::<PyServer>()?;
+    m.add_class::<LoopCtx>()?;
+    m.add_function(wrap_pyfunction!(connect, m)?)?;
+    m.add_function(wrap_pyfunction!(_loop_ctx, m)?)?;
+    m.add_function(wrap_pyfunction!(configure, m)?)?;
     m.add_function(wrap_pyfunction!(is_ip, m)?)?;
     m.add_function(wrap_pyfunction!(is_ipv4, m)?)?;
     m.add_function(wrap_pyfunction!(is_ipv6, m)?)?;

@@ -1,0 +1,197 @@
+"""Stream behaviour that is glue around the core: ``pipe``/``unpipe``,
+``async for chunk in socket``, ``async with server``, and the text decoders
+Node has and Python's codecs lack (``hex``, ``base64`` that keep partial
+groups across chunks)."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import collections
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+__all__ = ["aiter_socket", "binary_decoder", "pipe", "server_aenter", "server_aexit", "unpipe"]
+
+
+class _BinaryDecoder:
+    """An incremental bytes-to-text decoder for Node's ``hex`` and ``base64``."""
+
+    def __init__(self, codec: str) -> None:
+        self.codec = codec
+        self.rest = b""
+
+    def decode(self, data: bytes, final: bool = False) -> str:
+        if self.codec == "hex":
+            return binascii.hexlify(data).decode("ascii")
+        data = self.rest + data
+        cut = len(data) if final else len(data) - len(data) % 3
+        self.rest = data[cut:]
+        encode = base64.b64encode if self.codec == "base64" else base64.urlsafe_b64encode
+        text = encode(data[:cut]).decode("ascii")
+        return text.rstrip("=") if self.codec == "base64url" else text
+
+
+def binary_decoder(codec: str) -> _BinaryDecoder:
+    return _BinaryDecoder(codec)
+
+
+# --- pipe ---------------------------------------------------------------------
+
+
+class _Pipe:
+    """One source piped into one destination, with Node's backpressure:
+    the source pauses when ``dest.write`` returns False and resumes on the
+    destination's ``'drain'``."""
+
+    def __init__(self, src: Any, dest: Any, end: bool) -> None:
+        self.src, self.dest, self.end = src, dest, end
+
+    def on_data(self, chunk: Any) -> None:
+        if self.dest.write(chunk) is False:
+            self.src.pause()
+
+    def on_drain(self) -> None:
+        self.src.resume()
+
+    def on_end(self) -> None:
+        self.dest.end()
+
+    def on_dest_gone(self, *_: Any) -> None:
+        unpipe(self.src, self.dest)
+
+    def attach(self) -> None:
+        self.src.on("data", self.on_data)
+        self.dest.on("drain", self.on_drain)
+        if self.end:
+            self.src.on("end", self.on_end)
+        self.dest.on("close", self.on_dest_gone)
+        self.dest.on("finish", self.on_dest_gone)
+
+    def detach(self) -> None:
+        self.src.remove_listener("data", self.on_data)
+        self.dest.remove_listener("drain", self.on_drain)
+        if self.end:
+            self.src.remove_listener("end", self.on_end)
+        self.dest.remove_listener("close", self.on_dest_gone)
+        self.dest.remove_listener("finish", self.on_dest_gone)
+
+
+_PIPES: dict[int, list[_Pipe]] = collections.defaultdict(list)
+
+
+def pipe(self: Any, dest: Any, options: dict[str, Any] | None = None, *, end: bool = True) -> Any:
+    """``src.pipe(dest[, {end}])``: returns ``dest``."""
+    src = self
+    if options is not None and "end" in options:
+        end = bool(options["end"])
+    p = _Pipe(src, dest, end)
+    _PIPES[id(src)].append(p)
+    p.attach()
+    dest.emit("pipe", src)
+    if src.is_paused() is False:
+        src.resume()
+    return dest
+
+
+def unpipe(self: Any, dest: Any = None) -> Any:
+    """``src.unpipe([dest])``: returns ``src``."""
+    src = self
+    pipes = _PIPES.get(id(src), [])
+    for p in [p for p in pipes if dest is None or p.dest is dest]:
+        p.detach()
+        pipes.remove(p)
+        p.dest.emit("unpipe", src)
+    if not pipes:
+        _PIPES.pop(id(src), None)
+    return src
+
+
+# --- async iteration ----------------------------------------------------------
+
+_HIGH, _LOW = 16, 4
+
+
+async def _iterate(sock: Any) -> AsyncIterator[Any]:
+    loop = asyncio.get_running_loop()
+    chunks: collections.deque[Any] = collections.deque()
+    state: dict[str, Any] = {"done": False, "error": None, "waiter": None}
+
+    def wake() -> None:
+        w = state["waiter"]
+        if w is not None and not w.done():
+            w.set_result(None)
+
+    def on_data(chunk: Any) -> None:
+        chunks.append(chunk)
+        if len(chunks) >= _HIGH:
+            sock.pause()
+        wake()
+
+    def on_end() -> None:
+        state["done"] = True
+        wake()
+
+    def on_error(err: BaseException) -> None:
+        state["error"] = err
+        wake()
+
+    def on_close(*_: Any) -> None:
+        state["done"] = True
+        wake()
+
+    handlers: list[tuple[str, Callable[..., None]]] = [
+        ("data", on_data),
+        ("end", on_end),
+        ("error", on_error),
+        ("close", on_close),
+    ]
+    for name, h in handlers:
+        sock.on(name, h)
+    try:
+        while True:
+            if chunks:
+                chunk = chunks.popleft()
+                if len(chunks) <= _LOW and sock.is_paused():
+                    sock.resume()
+                yield chunk
+                continue
+            if state["error"] is not None:
+                raise state["error"]
+            if state["done"]:
+                return
+            state["waiter"] = loop.create_future()
+            await state["waiter"]
+    finally:
+        for name, h in handlers:
+            sock.remove_listener(name, h)
+
+
+def aiter_socket(self: Any) -> AsyncIterator[Any]:
+    """``async for chunk in socket``: chunks until ``'end'``; an ``'error'``
+    is raised."""
+    return _iterate(self)
+
+
+# --- async with server ------------------------------------------------------
+
+
+async def server_aenter(self: Any) -> Any:
+    return self
+
+
+async def server_aexit(self: Any, *exc: object) -> None:
+    """Closes the server (``Symbol.asyncDispose``) and waits for ``'close'``."""
+    server = self
+    if not server.listening:
+        return
+    loop = asyncio.get_running_loop()
+    done = loop.create_future()
+
+    def closed(*args: Any) -> None:
+        if not done.done():
+            done.set_result(None)
+
+    server.close(closed)
+    await done

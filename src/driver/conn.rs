@@ -1,0 +1,448 @@
+//! One connection's descriptor, shared between the loop thread (direct
+//! writes, commands) and its tokio task (reading, queued writes, shutdown,
+//! timeout, close).
+//!
+//! A write from the loop thread goes straight to the kernel when nothing is
+//! queued; only what the kernel does not take is copied and queued for the
+//! task. Both sides hold the same lock while sending, so bytes never reorder.
+
+use std::collections::VecDeque;
+use std::io;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use bytes::{Bytes, BytesMut};
+use socket2::SockRef;
+use tokio::io::Interest;
+use tokio::net::TcpStream;
+use tokio::sync::Notify;
+
+use super::hub::{Event, Hub};
+use super::runtime;
+use crate::SystemError;
+
+static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+
+/// How much one read takes at most.
+const READ_CHUNK: usize = 64 * 1024;
+
+#[derive(Debug)]
+struct Chunk {
+    data: Bytes,
+    sent: usize,
+}
+
+#[derive(Debug, Default)]
+struct Shared {
+    stream: Option<Arc<TcpStream>>,
+    queue: VecDeque<Chunk>,
+    reading: bool,
+    shutdown: bool,
+    /// Close requested; `true` for a reset.
+    close: Option<bool>,
+}
+
+/// What a direct write did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WriteOutcome {
+    /// The kernel took every byte.
+    Sent,
+    /// Some or all of it waits in the queue; a `WriteDone` event follows.
+    Queued,
+}
+
+/// Where to connect.
+#[derive(Debug, Clone)]
+pub enum Target {
+    Addr(SocketAddr),
+    /// A host name, resolved by the system resolver; `family` 4 or 6 keeps
+    /// only that family.
+    Host {
+        host: String,
+        port: u16,
+        family: u8,
+    },
+}
+
+#[derive(Debug)]
+pub struct Conn {
+    pub id: u64,
+    hub: Arc<Hub>,
+    shared: Mutex<Shared>,
+    wake: Notify,
+    timeout_ms: AtomicU64,
+    last_activity: AtomicU64,
+}
+
+fn write_error(e: &io::Error) -> SystemError {
+    SystemError::from_io(e, "write")
+}
+
+impl Conn {
+    pub fn new(hub: Arc<Hub>, reading: bool) -> Arc<Self> {
+        Arc::new(Conn {
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+            hub,
+            shared: Mutex::new(Shared {
+                reading,
+                ..Shared::default()
+            }),
+            wake: Notify::new(),
+            timeout_ms: AtomicU64::new(0),
+            last_activity: AtomicU64::new(runtime::now_ms()),
+        })
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Shared> {
+        self.shared.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    // ---- the loop thread's side -------------------------------------------
+
+    /// Writes `data`: straight to the kernel if connected and nothing is
+    /// queued, the rest (copied) to the queue.
+    pub fn write(&self, data: &[u8]) -> Result<WriteOutcome, SystemError> {
+        self.touch();
+        let mut s = self.lock();
+        let mut sent = 0;
+        if s.queue.is_empty() {
+            if let Some(stream) = &s.stream {
+                match SockRef::from(&**stream).send_with_flags(data, libc::MSG_NOSIGNAL) {
+                    Ok(n) => sent = n,
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                    Err(e) => return Err(write_error(&e)),
+                }
+            }
+        }
+        if sent == data.len() {
+            return Ok(WriteOutcome::Sent);
+        }
+        s.queue.push_back(Chunk {
+            data: Bytes::copy_from_slice(&data[sent..]),
+            sent: 0,
+        });
+        drop(s);
+        self.wake.notify_one();
+        Ok(WriteOutcome::Queued)
+    }
+
+    /// Queues bytes the caller already owns (no copy).
+    pub fn write_owned(&self, data: Bytes) {
+        self.touch();
+        self.lock().queue.push_back(Chunk { data, sent: 0 });
+        self.wake.notify_one();
+    }
+
+    fn command(&self, f: impl FnOnce(&mut Shared)) {
+        f(&mut self.lock());
+        self.wake.notify_one();
+    }
+
+    pub fn set_reading(&self, reading: bool) {
+        self.command(|s| s.reading = reading);
+    }
+
+    /// Shut the writing side down after the queued writes.
+    pub fn shutdown(&self) {
+        self.command(|s| s.shutdown = true);
+    }
+
+    pub fn close(&self, reset: bool) {
+        self.command(|s| {
+            s.close.get_or_insert(reset);
+        });
+    }
+
+    /// The idle timeout in milliseconds (0: none). Activity re-arms it.
+    pub fn set_timeout(&self, ms: u64) {
+        self.timeout_ms.store(ms, Ordering::Relaxed);
+        self.touch();
+        self.wake.notify_one();
+    }
+
+    pub fn touch(&self) {
+        self.last_activity
+            .store(runtime::now_ms(), Ordering::Relaxed);
+    }
+
+    /// Runs `f` on the socket if it is connected.
+    pub fn with_socket<R>(&self, f: impl FnOnce(SockRef<'_>) -> R) -> Option<R> {
+        let s = self.lock();
+        s.stream.as_deref().map(|st| f(SockRef::from(st)))
+    }
+
+    pub fn local_addr(&self) -> Option<SocketAddr> {
+        self.lock()
+            .stream
+            .as_ref()
+            .and_then(|s| s.local_addr().ok())
+    }
+
+    pub fn peer_addr(&self) -> Option<SocketAddr> {
+        self.lock().stream.as_ref().and_then(|s| s.peer_addr().ok())
+    }
+
+    // ---- the task ----------------------------------------------------------
+
+    fn push(&self, event: Event) {
+        self.hub.push(event);
+    }
+
+    /// Runs an accepted (or just connected) stream.
+    pub fn spawn(self: &Arc<Self>, stream: TcpStream) {
+        let conn = Arc::clone(self);
+        runtime::get().spawn(async move { conn.run(stream).await });
+    }
+
+    /// Connects to `target` (binding `local` first if given), then runs.
+    pub fn spawn_connect(self: &Arc<Self>, target: Target, local: Option<SocketAddr>) {
+        let conn = Arc::clone(self);
+        runtime::get().spawn(async move {
+            match conn.connect(target, local).await {
+                Ok(stream) => {
+                    conn.push(Event::Connected { conn: conn.id });
+                    conn.run(stream).await;
+                }
+                Err(error) => {
+                    conn.push(Event::ConnectFailed {
+                        conn: conn.id,
+                        error,
+                    });
+                    conn.wait_for_close().await;
+                }
+            }
+        });
+    }
+
+    async fn connect(
+        &self,
+        target: Target,
+        local: Option<SocketAddr>,
+    ) -> Result<TcpStream, SystemError> {
+        let addr = match target {
+            Target::Addr(a) => a,
+            Target::Host { host, port, family } => {
+                let found = tokio::net::lookup_host((host.as_str(), port))
+                    .await
+                    .map(|addrs| {
+                        addrs
+                            .filter(|a| family == 0 || (family == 4) == a.is_ipv4())
+                            .collect::<Vec<_>>()
+                    });
+                let result = match found {
+                    Ok(list) if !list.is_empty() => Ok(list[0]),
+                    Ok(_) => Err(lookup_error(&host, None)),
+                    Err(e) => Err(lookup_error(&host, Some(&e))),
+                };
+                self.push(Event::Lookup {
+                    conn: self.id,
+                    result: result.as_ref().map(SocketAddr::ip).map_err(Clone::clone),
+                });
+                result?
+            }
+        };
+        let fail = |e: &io::Error, syscall: &str, at: SocketAddr| {
+            SystemError::from_io(e, syscall).with_address(at.ip().to_string(), Some(at.port()))
+        };
+        let domain = socket2::Domain::for_address(addr);
+        let sock =
+            socket2::Socket::new(domain, socket2::Type::STREAM.nonblocking().cloexec(), None)
+                .map_err(|e| fail(&e, "connect", addr))?;
+        if let Some(local) = local {
+            sock.bind(&local.into())
+                .map_err(|e| fail(&e, "bind", local))?;
+        }
+        match sock.connect(&addr.into()) {
+            Ok(()) => {}
+            Err(e) if e.raw_os_error() == Some(libc::EINPROGRESS) => {}
+            Err(e) => return Err(Self::connect_error(&e, addr, local)),
+        }
+        let stream = TcpStream::from_std(sock.into()).map_err(|e| fail(&e, "connect", addr))?;
+        let closed_meanwhile = async {
+            loop {
+                let notified = self.wake.notified();
+                if self.lock().close.is_some() {
+                    return;
+                }
+                notified.await;
+            }
+        };
+        tokio::select! {
+            r = stream.writable() => r.map_err(|e| fail(&e, "connect", addr))?,
+            () = closed_meanwhile => return Err(SystemError::new(libc::ECANCELED, "connect")),
+        }
+        if let Some(e) = stream.take_error().map_err(|e| fail(&e, "connect", addr))? {
+            return Err(Self::connect_error(&e, addr, local));
+        }
+        Ok(stream)
+    }
+
+    fn connect_error(
+        e: &io::Error,
+        addr: SocketAddr,
+        local: Option<SocketAddr>,
+    ) -> SystemError {
+        let err = SystemError::from_io(e, "connect")
+            .with_address(addr.ip().to_string(), Some(addr.port()));
+        match local {
+            Some(l) if l.port() != 0 => err.with_local(l.ip().to_string(), l.port()),
+            _ => err,
+        }
+    }
+
+    async fn wait_for_close(&self) {
+        loop {
+            let notified = self.wake.notified();
+            if self.lock().close.is_some() {
+                break;
+            }
+            notified.await;
+        }
+        self.push(Event::Closed { conn: self.id });
+    }
+
+    /// Flushes what the queue holds; returns how many writes completed and
+    /// whether the kernel pushed back.
+    fn flush(s: &mut Shared, stream: &TcpStream) -> Result<(usize, bool), SystemError> {
+        let mut completed = 0;
+        while let Some(front) = s.queue.front_mut() {
+            let rest = &front.data[front.sent..];
+            // Through try_io, so that tokio forgets the readiness when the
+            // kernel says EAGAIN and the next writable() really waits.
+            match stream.try_io(Interest::WRITABLE, || {
+                SockRef::from(stream).send_with_flags(rest, libc::MSG_NOSIGNAL)
+            }) {
+                Ok(n) => {
+                    front.sent += n;
+                    if front.sent == front.data.len() {
+                        s.queue.pop_front();
+                        completed += 1;
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok((completed, true)),
+                Err(e) => return Err(write_error(&e)),
+            }
+        }
+        Ok((completed, false))
+    }
+
+    async fn run(&self, stream: TcpStream) {
+        let stream = Arc::new(stream);
+        self.lock().stream = Some(Arc::clone(&stream));
+        let mut buf = BytesMut::new();
+        let mut eof = false;
+        let mut failed = false;
+        let mut shut = false;
+        let mut write_blocked = false;
+        let mut timer_spent_at: Option<u64> = None;
+        loop {
+            let notified = self.wake.notified();
+            let (reading, completed, error) = {
+                let mut s = self.lock();
+                if let Some(reset) = s.close {
+                    s.stream = None;
+                    if reset {
+                        let _ = SockRef::from(&*stream).set_linger(Some(Duration::ZERO));
+                    }
+                    break;
+                }
+                let mut completed = 0;
+                let mut error = None;
+                if !failed && !write_blocked {
+                    match Self::flush(&mut s, &stream) {
+                        Ok((n, blocked)) => (completed, write_blocked) = (n, blocked),
+                        Err(e) => error = Some(e),
+                    }
+                }
+                if error.is_none() && !failed && !shut && s.shutdown && s.queue.is_empty() {
+                    shut = true;
+                    match SockRef::from(&*stream).shutdown(std::net::Shutdown::Write) {
+                        Ok(()) => self.push(Event::ShutdownDone { conn: self.id }),
+                        Err(e) if e.raw_os_error() == Some(libc::ENOTCONN) => {
+                            self.push(Event::ShutdownDone { conn: self.id });
+                        }
+                        Err(e) => error = Some(SystemError::from_io(&e, "shutdown")),
+                    }
+                }
+                (s.reading && !eof && !failed, completed, error)
+            };
+            if completed > 0 {
+                self.push(Event::WriteDone {
+                    conn: self.id,
+                    count: completed,
+                });
+            }
+            if let Some(error) = error {
+                failed = true;
+                self.push(Event::IoError {
+                    conn: self.id,
+                    error,
+                });
+            }
+            let timeout = self.timeout_ms.load(Ordering::Relaxed);
+            let last = self.last_activity.load(Ordering::Relaxed);
+            let armed = timeout > 0 && !failed && timer_spent_at != Some(last);
+            let deadline = runtime::instant_at(last + timeout);
+            tokio::select! {
+                biased;
+                () = notified => {}
+                r = stream.readable(), if reading => {
+                    if r.is_ok() {
+                        buf.reserve(READ_CHUNK);
+                        match stream.try_read_buf(&mut buf) {
+                            Ok(0) => {
+                                eof = true;
+                                self.push(Event::Eof { conn: self.id });
+                            }
+                            Ok(_) => {
+                                self.touch();
+                                self.push(Event::Data { conn: self.id, data: buf.split().freeze() });
+                            }
+                            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                            Err(e) => {
+                                failed = true;
+                                self.push(Event::IoError { conn: self.id, error: SystemError::from_io(&e, "read") });
+                            }
+                        }
+                    }
+                }
+                r = stream.writable(), if write_blocked && !failed => {
+                    if r.is_ok() {
+                        write_blocked = false;
+                    }
+                }
+                () = tokio::time::sleep_until(deadline), if armed => {
+                    let last = self.last_activity.load(Ordering::Relaxed);
+                    if runtime::now_ms().saturating_sub(last) >= timeout {
+                        timer_spent_at = Some(last);
+                        self.push(Event::Timeout { conn: self.id });
+                    }
+                }
+            }
+        }
+        drop(stream);
+        self.push(Event::Closed { conn: self.id });
+    }
+}
+
+fn lookup_error(host: &str, e: Option<&io::Error>) -> SystemError {
+    // getaddrinfo's failures have no errno; Node reports ENOTFOUND.
+    let mut err = SystemError::new(0, "getaddrinfo").with_hostname(host);
+    err.code = Some(if e.is_some_and(|e| e.kind() == io::ErrorKind::TimedOut) {
+        "ETIMEOUT"
+    } else {
+        "ENOTFOUND"
+    });
+    err
+}
+
+/// The family Node reports for an address (4 or 6).
+pub fn family_of(ip: &IpAddr) -> u8 {
+    if ip.is_ipv4() {
+        4
+    } else {
+        6
+    }
+}

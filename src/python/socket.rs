@@ -1,0 +1,1331 @@
+//! `net.Socket` for Python: argument handling, the bridge between the
+//! socket's state machine ([`SocketMachine`]) and its connection's driver
+//! ([`Conn`]), and the emission of events to listeners.
+//!
+//! Events caused by a caller's own call (a failed write, `destroy()`) are
+//! emitted on a later tick through the loop context; events caused by I/O
+//! are emitted as the batch that carried them is drained. The socket is
+//! never borrowed while a listener runs, so listeners may call back in.
+
+use std::collections::{HashMap, VecDeque};
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+
+use bytes::Bytes;
+use pyo3::exceptions::PyTypeError;
+use pyo3::intern;
+use pyo3::prelude::*;
+use pyo3::types::{PyByteArray, PyBytes, PyDict, PyMemoryView, PyString, PyTuple};
+
+use super::arg::{to_value, Arg};
+use super::emitter::EventEmitter;
+use super::loop_ctx::{LoopCtx, Tick};
+use super::options::{normalize_args, Options};
+use crate::address::is_ip;
+use crate::driver::conn::{family_of, Target, WriteOutcome};
+use crate::driver::{Conn, Event};
+use crate::proto::socket::{Emit, Flow, Io, Output, SocketMachine, WriteGrant};
+use crate::validate::{
+    validate_boolean, validate_int32, validate_number, validate_port, validate_string,
+};
+use crate::{config, Error, Value};
+
+/// Node 24's default high-water mark for both sides of a socket.
+pub const DEFAULT_HWM: usize = 64 * 1024;
+
+/// Node's `TIMEOUT_MAX`: timer durations are clamped to a signed 32-bit int.
+const TIMEOUT_MAX: f64 = 2_147_483_647.0;
+
+/// `net.Socket`.
+#[pyclass(extends = EventEmitter, subclass, module = "tokionet", name = "Socket")]
+pub struct PySocket {
+    m: SocketMachine,
+    conn: Option<Arc<Conn>>,
+    ctx: Option<Py<LoopCtx>>,
+    /// Emits waiting for a later tick, oldest first.
+    pending: VecDeque<Emit>,
+    flush_scheduled: bool,
+    callbacks: HashMap<u64, Py<PyAny>>,
+    /// Errors handed to `destroy(err)`, by their [`Error::Foreign`] token.
+    foreign_errors: HashMap<u64, Py<PyAny>>,
+    next_callback: u64,
+    decoder: Option<Py<PyAny>>,
+    /// `socket.timeout`: the last value given to `setTimeout`.
+    timeout: Option<Py<PyAny>>,
+    no_delay: bool,
+    keep_alive: Option<(bool, u32)>,
+    server: Option<Py<PyAny>>,
+    refed: bool,
+    counted: bool,
+    local: Option<SocketAddr>,
+    remote: Option<SocketAddr>,
+    /// The host and port of the connection under way, for `'lookup'` and
+    /// the connection attempt events.
+    host: String,
+    port: u16,
+    attempt: Option<SocketAddr>,
+    destroy_on_finish: bool,
+    block_list: Option<Py<PyAny>>,
+}
+
+fn emit<'py, A: pyo3::call::PyCallArgs<'py>>(obj: &Bound<'py, PyAny>, args: A) -> PyResult<bool> {
+    let py = obj.py();
+    obj.call_method1(intern!(py, "emit"), args)?.is_truthy()
+}
+
+fn family_label(addr: &SocketAddr) -> &'static str {
+    if addr.is_ipv4() {
+        "IPv4"
+    } else {
+        "IPv6"
+    }
+}
+
+/// `{address, family, port}` as Node's `address()` returns it.
+pub fn address_dict<'py>(py: Python<'py>, addr: &SocketAddr) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    d.set_item("address", addr.ip().to_string())?;
+    d.set_item("family", family_label(addr))?;
+    d.set_item("port", addr.port())?;
+    Ok(d)
+}
+
+/// Node's encodings and the Python codecs behind them.
+fn codec(encoding: &str) -> Option<&'static str> {
+    Some(match encoding.to_ascii_lowercase().as_str() {
+        "utf8" | "utf-8" => "utf-8",
+        "ascii" => "ascii",
+        "latin1" | "binary" => "latin-1",
+        "ucs2" | "ucs-2" | "utf16le" | "utf-16le" => "utf-16-le",
+        "hex" => "hex",
+        "base64" => "base64",
+        "base64url" => "base64url",
+        _ => return None,
+    })
+}
+
+/// The bytes of a `write()`/`end()` chunk, encoded as Node would.
+fn chunk_bytes<'py>(
+    data: &Bound<'py, PyAny>,
+    encoding: Option<&Bound<'py, PyAny>>,
+) -> PyResult<Bound<'py, PyBytes>> {
+    let py = data.py();
+    if data.is_none() {
+        return Err(Error::StreamNullValues.into());
+    }
+    if let Ok(b) = data.cast::<PyBytes>() {
+        return Ok(b.clone());
+    }
+    if data.is_instance_of::<PyByteArray>() || data.is_instance_of::<PyMemoryView>() {
+        return Ok(PyBytes::new(
+            py,
+            &data.extract::<Vec<u8>>().or_else(|_| {
+                py.import("builtins")?
+                    .getattr("bytes")?
+                    .call1((data,))?
+                    .extract::<Vec<u8>>()
+            })?,
+        ));
+    }
+    if let Ok(s) = data.cast::<PyString>() {
+        let enc = match encoding {
+            Some(e) if !e.is_none() => e.extract::<String>().unwrap_or_default(),
+            _ => "utf8".to_string(),
+        };
+        let Some(codec) = codec(&enc) else {
+            return Err(Error::UnknownEncoding(enc).into());
+        };
+        return match codec {
+            "hex" => py
+                .import("builtins")?
+                .getattr("bytes")?
+                .call_method1("fromhex", (s,))?
+                .cast_into::<PyBytes>()
+                .map_err(Into::into),
+            "base64" | "base64url" => {
+                let b64 = py.import("base64")?;
+                let f = if codec == "base64" {
+                    "b64decode"
+                } else {
+                    "urlsafe_b64decode"
+                };
+                b64.call_method1(f, (s,))?
+                    .cast_into::<PyBytes>()
+                    .map_err(Into::into)
+            }
+            _ => s
+                .call_method1(intern!(py, "encode"), (codec, "replace"))?
+                .cast_into::<PyBytes>()
+                .map_err(Into::into),
+        };
+    }
+    Err(Error::invalid_arg_type(
+        "chunk",
+        "of type string or an instance of Buffer, TypedArray, or DataView",
+        &to_value(data),
+    )
+    .into())
+}
+
+impl PySocket {
+    fn blank(allow_half_open: bool, hwm: usize) -> Self {
+        PySocket {
+            m: SocketMachine::new(allow_half_open, hwm, hwm),
+            conn: None,
+            ctx: None,
+            pending: VecDeque::new(),
+            flush_scheduled: false,
+            callbacks: HashMap::new(),
+            foreign_errors: HashMap::new(),
+            next_callback: 1,
+            decoder: None,
+            timeout: None,
+            no_delay: false,
+            keep_alive: None,
+            server: None,
+            refed: true,
+            counted: false,
+            local: None,
+            remote: None,
+            host: String::new(),
+            port: 0,
+            attempt: None,
+            destroy_on_finish: false,
+            block_list: None,
+        }
+    }
+
+    /// A socket for a connection a server accepted.
+    pub fn accepted<'py>(
+        py: Python<'py>,
+        ctx: &Bound<'py, LoopCtx>,
+        conn: Arc<Conn>,
+        server: &Bound<'py, PyAny>,
+        allow_half_open: bool,
+        paused: bool,
+        hwm: usize,
+    ) -> PyResult<Bound<'py, PySocket>> {
+        let mut me = PySocket::blank(allow_half_open, hwm);
+        me.m.accepted(paused);
+        me.local = conn.local_addr();
+        me.remote = conn.peer_addr();
+        me.conn = Some(Arc::clone(&conn));
+        me.ctx = Some(ctx.clone().unbind());
+        me.server = Some(server.clone().unbind());
+        let init = PyClassInitializer::from(EventEmitter::empty(py)).add_subclass(me);
+        let sock = Bound::new(py, init)?;
+        ctx.borrow_mut()
+            .register_socket(conn.id, sock.clone().unbind());
+        Self::update_liveness(&sock)?;
+        Ok(sock)
+    }
+
+    fn ctx<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, LoopCtx>> {
+        let py = slf.py();
+        if let Some(c) = &slf.borrow().ctx {
+            return Ok(c.clone_ref(py).into_bound(py));
+        }
+        let ctx = LoopCtx::current(py)?;
+        slf.borrow_mut().ctx = Some(ctx.clone_ref(py));
+        Ok(ctx.into_bound(py))
+    }
+
+    fn callback_id(&mut self, cb: Option<&Bound<'_, PyAny>>) -> u64 {
+        match cb {
+            Some(cb) if !cb.is_none() => {
+                let id = self.next_callback;
+                self.next_callback += 1;
+                self.callbacks.insert(id, cb.clone().unbind());
+                id
+            }
+            _ => 0,
+        }
+    }
+
+    /// Carries out the machine's outputs: commands now, events now
+    /// (`defer` false: we are in a fresh tick) or on a later tick.
+    fn step(slf: &Bound<'_, Self>, defer: bool) -> PyResult<()> {
+        loop {
+            let out = slf.borrow_mut().m.poll();
+            let Some(out) = out else { break };
+            match out {
+                Output::Io(io) => Self::command(slf, io),
+                Output::Emit(e) => {
+                    let queue = defer || !slf.borrow().pending.is_empty();
+                    if queue {
+                        slf.borrow_mut().pending.push_back(e);
+                        Self::schedule_flush(slf)?;
+                    } else {
+                        Self::emit_one(slf, e)?;
+                    }
+                }
+            }
+        }
+        Self::update_liveness(slf)
+    }
+
+    fn schedule_flush(slf: &Bound<'_, Self>) -> PyResult<()> {
+        if std::mem::replace(&mut slf.borrow_mut().flush_scheduled, true) {
+            return Ok(());
+        }
+        let ctx = Self::ctx(slf)?;
+        LoopCtx::defer(&ctx, Tick::Socket(slf.clone().unbind()))
+    }
+
+    /// Emits what was deferred (the context calls this on a later tick).
+    pub fn flush_pending(slf: &Bound<'_, Self>) -> PyResult<()> {
+        slf.borrow_mut().flush_scheduled = false;
+        loop {
+            let e = slf.borrow_mut().pending.pop_front();
+            let Some(e) = e else { break };
+            Self::emit_one(slf, e)?;
+            // Outputs of what the listener did come after what was pending.
+            Self::step(slf, true)?;
+        }
+        Self::update_liveness(slf)
+    }
+
+    fn command(slf: &Bound<'_, Self>, io: Io) {
+        let conn = slf.borrow().conn.clone();
+        let Some(conn) = conn else { return };
+        match io {
+            Io::StartReading => conn.set_reading(true),
+            Io::StopReading => conn.set_reading(false),
+            Io::Shutdown => conn.shutdown(),
+            Io::Close { reset } => conn.close(reset),
+        }
+    }
+
+    fn emit_one(slf: &Bound<'_, Self>, e: Emit) -> PyResult<()> {
+        let py = slf.py();
+        let any = slf.as_any();
+        match e {
+            Emit::Connect => {
+                emit(any, ("connect",))?;
+            }
+            Emit::Ready => {
+                emit(any, ("ready",))?;
+            }
+            Emit::Data(chunk) => Self::emit_data(slf, &chunk)?,
+            Emit::End => {
+                let decoder = slf.borrow().decoder.as_ref().map(|d| d.clone_ref(py));
+                if let Some(d) = decoder {
+                    let rest = d.bind(py).call_method(
+                        intern!(py, "decode"),
+                        (b"".as_slice(),),
+                        Some(&[("final", true)].into_py_dict(py)?),
+                    )?;
+                    if rest.len()? > 0 {
+                        emit(any, ("data", rest))?;
+                    }
+                }
+                emit(any, ("end",))?;
+            }
+            Emit::Prefinish => {
+                emit(any, ("prefinish",))?;
+            }
+            Emit::Finish => {
+                emit(any, ("finish",))?;
+                if slf.borrow().destroy_on_finish {
+                    slf.borrow_mut().m.destroy(None);
+                }
+            }
+            Emit::Drain => {
+                emit(any, ("drain",))?;
+            }
+            Emit::Timeout => {
+                emit(any, ("timeout",))?;
+            }
+            Emit::Error(err) => {
+                let exc = Self::exception(slf, err);
+                emit(any, ("error", exc))?;
+            }
+            Emit::Close(had_error) => {
+                Self::update_liveness(slf)?;
+                match had_error {
+                    Some(h) => emit(any, ("close", h))?,
+                    None => emit(any, ("close",))?,
+                };
+                let server = slf.borrow().server.as_ref().map(|s| s.clone_ref(py));
+                if let Some(server) = server {
+                    if let Ok(server) = server.bind(py).cast::<super::server::PyServer>() {
+                        super::server::PyServer::connection_closed(server)?;
+                    }
+                }
+            }
+            Emit::Callback(id, err) => {
+                let cb = slf.borrow_mut().callbacks.remove(&id);
+                if let Some(cb) = cb {
+                    match err {
+                        Some(e) => cb.bind(py).call1((Self::exception(slf, e),))?,
+                        None => cb.bind(py).call1((py.None(),))?,
+                    };
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The Python exception for an error (the caller's own object for
+    /// `destroy(err)`).
+    fn exception(slf: &Bound<'_, Self>, err: Error) -> Py<PyAny> {
+        let py = slf.py();
+        if let Error::Foreign(id) = err {
+            if let Some(obj) = slf.borrow().foreign_errors.get(&id) {
+                return obj.clone_ref(py);
+            }
+        }
+        PyErr::from(err).into_value(py).into_any()
+    }
+
+    fn emit_data(slf: &Bound<'_, Self>, chunk: &Bytes) -> PyResult<()> {
+        let py = slf.py();
+        let bytes = PyBytes::new(py, chunk);
+        let decoder = slf.borrow().decoder.as_ref().map(|d| d.clone_ref(py));
+        match decoder {
+            Some(d) => {
+                let text = d.bind(py).call_method1(intern!(py, "decode"), (bytes,))?;
+                if text.len()? > 0 {
+                    emit(slf.as_any(), (intern!(py, "data"), text))?;
+                }
+            }
+            None => {
+                emit(slf.as_any(), (intern!(py, "data"), bytes))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Keeps the loop context's count of active handles right.
+    fn update_liveness(slf: &Bound<'_, Self>) -> PyResult<()> {
+        let (want, counted, ctx) = {
+            let me = slf.borrow();
+            (
+                me.refed && me.m.is_active(),
+                me.counted,
+                me.ctx.as_ref().map(|c| c.clone_ref(slf.py())),
+            )
+        };
+        if want != counted {
+            if let Some(ctx) = ctx {
+                slf.borrow_mut().counted = want;
+                LoopCtx::count_active(ctx.bind(slf.py()), if want { 1 } else { -1 })?;
+            }
+        }
+        Ok(())
+    }
+
+    /// An I/O event for this socket.
+    pub fn on_event(slf: &Bound<'_, Self>, event: Event) -> PyResult<()> {
+        let py = slf.py();
+        match event {
+            Event::Data { data, .. } => slf.borrow_mut().m.handle_data(data),
+            Event::Eof { .. } => slf.borrow_mut().m.handle_eof(),
+            Event::WriteDone { count, .. } => slf.borrow_mut().m.handle_write_done(count),
+            Event::ShutdownDone { .. } => slf.borrow_mut().m.handle_shutdown_done(),
+            Event::IoError { error, .. } => slf.borrow_mut().m.handle_io_error(error.into()),
+            Event::Timeout { .. } => slf.borrow_mut().m.handle_timeout(),
+            Event::Closed { .. } => slf.borrow_mut().m.handle_closed(),
+            Event::Lookup { result, .. } => {
+                let host = slf.borrow().host.clone();
+                match result {
+                    Ok(ip) => {
+                        let port = slf.borrow().port;
+                        emit(
+                            slf.as_any(),
+                            ("lookup", py.None(), ip.to_string(), family_of(&ip), host),
+                        )?;
+                        Self::attempt(slf, SocketAddr::new(ip, port))?;
+                    }
+                    Err(error) => {
+                        let exc = PyErr::from(Error::from(error.clone())).into_value(py);
+                        emit(slf.as_any(), ("lookup", exc, py.None(), py.None(), host))?;
+                        slf.borrow_mut().m.handle_connect_failed(error.into());
+                    }
+                }
+            }
+            Event::Connected { .. } => {
+                let mut me = slf.borrow_mut();
+                if let Some(conn) = me.conn.clone() {
+                    me.local = conn.local_addr();
+                    me.remote = conn.peer_addr();
+                    let (no_delay, keep_alive) = (me.no_delay, me.keep_alive);
+                    conn.with_socket(|s| {
+                        if no_delay {
+                            let _ = s.set_tcp_nodelay(true);
+                        }
+                        if let Some((true, delay)) = keep_alive {
+                            let _ = apply_keep_alive(&s, true, delay);
+                        }
+                    });
+                }
+                me.m.handle_connected();
+            }
+            Event::ConnectFailed { error, .. } => {
+                let attempt = slf.borrow().attempt;
+                if let Some(addr) = attempt {
+                    let exc = PyErr::from(Error::from(error.clone())).into_value(py);
+                    emit(
+                        slf.as_any(),
+                        (
+                            "connectionAttemptFailed",
+                            addr.ip().to_string(),
+                            addr.port(),
+                            family_of(&addr.ip()),
+                            exc,
+                        ),
+                    )?;
+                }
+                slf.borrow_mut().m.handle_connect_failed(error.into());
+            }
+            Event::Accepted { .. } | Event::AcceptError { .. } => {}
+        }
+        Self::step(slf, false)
+    }
+
+    /// Emits `'connectionAttempt'` for the address being tried.
+    fn attempt(slf: &Bound<'_, Self>, addr: SocketAddr) -> PyResult<()> {
+        slf.borrow_mut().attempt = Some(addr);
+        emit(
+            slf.as_any(),
+            (
+                "connectionAttempt",
+                addr.ip().to_string(),
+                addr.port(),
+                family_of(&addr.ip()),
+            ),
+        )?;
+        Ok(())
+    }
+
+    /// After an uncaught error under `run()`: close without listeners.
+    pub fn abandon(slf: &Bound<'_, Self>) {
+        let mut me = slf.borrow_mut();
+        me.pending.clear();
+        if let Some(conn) = me.conn.take() {
+            conn.close(false);
+        }
+        me.m.destroy(None);
+        while me.m.poll().is_some() {}
+        me.counted = false;
+    }
+
+    /// `connect()` once its arguments are normalised.
+    fn connect_with(
+        slf: &Bound<'_, Self>,
+        options: &Options<'_>,
+        callback: Option<Bound<'_, PyAny>>,
+    ) -> PyResult<()> {
+        let py = slf.py();
+        if let Some(cb) = callback {
+            slf.call_method1(intern!(py, "once"), ("connect", cb))?;
+        }
+        if slf.borrow().m.connecting() {
+            return Ok(());
+        }
+        let port_v = options.value("port");
+        let path_v = options.value("path");
+        if matches!(port_v, Value::Undefined) && path_v.is_nullish() {
+            return Err(Error::MissingArgs.into());
+        }
+        if path_v.truthy() {
+            validate_string(&path_v, "options.path")?;
+            return Err(pyo3::exceptions::PyNotImplementedError::new_err(
+                "IPC (Unix domain socket) connections are not implemented yet",
+            ));
+        }
+        // lookupAndConnect's validation, in Node's order.
+        let host_v = options.value("host");
+        let host = if host_v.truthy() {
+            host_v
+        } else {
+            Value::str("localhost")
+        };
+        let host = validate_string(&host, "options.host")?.to_string();
+        let local_address = options.value("localAddress");
+        if local_address.truthy() {
+            let text = validate_string(&local_address, "options.localAddress").unwrap_or("");
+            if is_ip(text) == 0 {
+                return Err(Error::InvalidIpAddress(local_address_text(&local_address)).into());
+            }
+        }
+        let local_port = options.value("localPort");
+        if local_port.truthy() {
+            validate_number(&local_port, "options.localPort")?;
+        }
+        let mut port = 0;
+        if !matches!(port_v, Value::Undefined) {
+            if !matches!(port_v, Value::Int(_) | Value::Float(_) | Value::Str(_)) {
+                return Err(Error::invalid_arg_type(
+                    "options.port",
+                    "one of type number or string",
+                    &port_v,
+                )
+                .into());
+            }
+            port = validate_port(&port_v, "Port")?;
+        }
+        let ase = options.value("autoSelectFamily");
+        if !ase.is_nullish() {
+            validate_boolean(&ase, "options.autoSelectFamily")?;
+        }
+        let asfat = options.value("autoSelectFamilyAttemptTimeout");
+        if !asfat.is_nullish() {
+            config::attempt_timeout(&asfat, "options.autoSelectFamilyAttemptTimeout")?;
+        }
+        let family = options.value("family");
+        let ip_literal = is_ip(&host) != 0;
+        let mut fam = 0u8;
+        if !ip_literal {
+            let lookup = options.value("lookup");
+            if !lookup.is_nullish()
+                && !matches!(
+                    &lookup,
+                    Value::Other {
+                        function: Some(_),
+                        ..
+                    }
+                )
+            {
+                return Err(
+                    Error::invalid_arg_type("options.lookup", "of type function", &lookup).into(),
+                );
+            }
+            fam = match &family {
+                Value::Str(s) if s == "IPv4" => 4,
+                Value::Str(s) if s == "IPv6" => 6,
+                Value::Undefined | Value::Null => 0,
+                v => match v.as_number() {
+                    Some(n) if n == 0.0 || n == 4.0 || n == 6.0 => n as u8,
+                    _ => {
+                        return Err(Error::InvalidArgValue {
+                            name: "options.family".into(),
+                            reason: "must be one of: 0, 4, 6".into(),
+                            received: v.inspect(),
+                        }
+                        .into())
+                    }
+                },
+            };
+            let hints = options.value("hints");
+            if hints.truthy() {
+                validate_number(&hints, "options.hints")?;
+            }
+        }
+        let local = if local_address.truthy() || local_port.truthy() {
+            let ip: IpAddr = match &local_address {
+                Value::Str(s) if !s.is_empty() => {
+                    s.parse().map_err(|_| Error::InvalidIpAddress(s.clone()))?
+                }
+                _ => {
+                    if is_ip(&host) == 6 {
+                        IpAddr::from([0u16; 8])
+                    } else {
+                        IpAddr::from([0u8; 4])
+                    }
+                }
+            };
+            let lp = local_port.as_number().unwrap_or(0.0) as u16;
+            Some(SocketAddr::new(ip, lp))
+        } else {
+            None
+        };
+
+        let ctx = Self::ctx(slf)?;
+        let reading = slf.borrow().m.flow() != Flow::Paused;
+        let conn = Conn::new(Arc::clone(&ctx.borrow().hub), reading);
+        {
+            let mut me = slf.borrow_mut();
+            me.m.connect();
+            me.conn = Some(Arc::clone(&conn));
+            me.host.clone_from(&host);
+            me.port = port;
+            me.local = None;
+            me.remote = None;
+            me.attempt = None;
+        }
+        let timeout_ms = slf
+            .borrow()
+            .timeout
+            .as_ref()
+            .map(|t| t.bind(py).extract::<f64>().unwrap_or(0.0));
+        if let Some(ms) = timeout_ms {
+            conn.set_timeout(ms.min(TIMEOUT_MAX) as u64);
+        }
+        ctx.borrow_mut()
+            .register_socket(conn.id, slf.clone().unbind());
+        if ip_literal {
+            let ip: IpAddr = host
+                .split('%')
+                .next()
+                .unwrap_or(&host)
+                .parse()
+                .map_err(|_| Error::InvalidIpAddress(host.clone()))?;
+            let addr = SocketAddr::new(ip, port);
+            // Node emits the attempt on the next tick, then connects.
+            let f = slf.getattr(intern!(py, "_attempt"))?.unbind();
+            let args = PyTuple::new(
+                py,
+                [
+                    addr.ip().to_string().into_pyobject(py)?.into_any(),
+                    port.into_pyobject(py)?.into_any(),
+                ],
+            )?;
+            LoopCtx::defer(&ctx, Tick::Call(f, args.unbind()))?;
+            conn.spawn_connect(Target::Addr(addr), local);
+        } else {
+            conn.spawn_connect(
+                Target::Host {
+                    host,
+                    port,
+                    family: fam,
+                },
+                local,
+            );
+        }
+        Self::update_liveness(slf)
+    }
+}
+
+fn local_address_text(v: &Value) -> String {
+    match v {
+        Value::Str(s) => s.clone(),
+        other => other.inspect(),
+    }
+}
+
+fn apply_keep_alive(
+    s: &socket2::SockRef<'_>,
+    enable: bool,
+    delay_secs: u32,
+) -> std::io::Result<()> {
+    s.set_keepalive(enable)?;
+    if enable && delay_secs > 0 {
+        let ka = socket2::TcpKeepalive::new()
+            .with_time(std::time::Duration::from_secs(u64::from(delay_secs)))
+            .with_interval(std::time::Duration::from_secs(1))
+            .with_retries(10);
+        s.set_tcp_keepalive(&ka)?;
+    }
+    Ok(())
+}
+
+/// Node's `~~(ms / 1000)` for keep-alive delays.
+fn seconds(ms: f64) -> u32 {
+    if ms.is_finite() && ms > 0.0 {
+        (ms / 1000.0).trunc() as u32
+    } else {
+        0
+    }
+}
+
+trait IntoPyDictExt<'py> {
+    fn into_py_dict(self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>>;
+}
+
+impl<'py> IntoPyDictExt<'py> for [(&str, bool); 1] {
+    fn into_py_dict(self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let d = PyDict::new(py);
+        for (k, v) in self {
+            d.set_item(k, v)?;
+        }
+        Ok(d)
+    }
+}
+
+#[pymethods]
+impl PySocket {
+    /// `Socket(options=None, /, **kwargs)`.
+    #[new]
+    #[pyo3(signature = (options = Arg::undefined(), /, **kwargs))]
+    fn new(
+        py: Python<'_>,
+        options: Arg<'_>,
+        kwargs: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<PyClassInitializer<Self>> {
+        let opts = Options::empty(py);
+        match &options.0 {
+            Some(o)
+                if o.cast::<pyo3::types::PyMapping>().is_ok()
+                    && !o.is_instance_of::<PyString>() =>
+            {
+                opts.merge(o)?;
+            }
+            Some(o) if !o.is_none() => {
+                // A number is a descriptor (`new Socket(fd)`).
+                opts.set("fd", o)?;
+            }
+            _ => {}
+        }
+        if let Some(kw) = kwargs {
+            opts.merge(kw.as_any())?;
+        }
+        for key in ["objectMode", "readableObjectMode", "writableObjectMode"] {
+            let v = opts.value(key);
+            if v.truthy() {
+                return Err(Error::invalid_arg_value(
+                    format!("options.{key}"),
+                    &v,
+                    "is not supported",
+                )
+                .into());
+            }
+        }
+        let kaid = opts.value("keepAliveInitialDelay");
+        let mut keep_alive_delay = 0;
+        if !matches!(kaid, Value::Undefined) {
+            keep_alive_delay = seconds(validate_number(&kaid, "options.keepAliveInitialDelay")?);
+        }
+        let fd = opts.value("fd");
+        if !matches!(fd, Value::Undefined) {
+            validate_int32(&fd, "fd", 0, i32::MAX)?;
+            return Err(pyo3::exceptions::PyNotImplementedError::new_err(
+                "wrapping an existing descriptor (fd) is not implemented yet",
+            ));
+        }
+        let signal = opts.value("signal");
+        if !matches!(signal, Value::Undefined) {
+            let ok = opts
+                .get("signal")
+                .is_some_and(|s| s.hasattr("aborted").unwrap_or(false));
+            if !ok {
+                return Err(Error::invalid_arg_type(
+                    "options.signal",
+                    "an instance of AbortSignal",
+                    &signal,
+                )
+                .into());
+            }
+        }
+        let block_list = opts.get("blockList");
+        if let Some(bl) = &block_list {
+            if to_value(bl).truthy() && !bl.is_instance_of::<super::blocklist::PyBlockList>() {
+                return Err(Error::invalid_arg_type(
+                    "options.blockList",
+                    "an net.BlockList",
+                    &to_value(bl),
+                )
+                .into());
+            }
+        }
+        let allow_half_open = opts.value("allowHalfOpen").truthy();
+        let mut me = PySocket::blank(allow_half_open, DEFAULT_HWM);
+        me.no_delay = opts.value("noDelay").truthy();
+        if opts.value("keepAlive").truthy() {
+            me.keep_alive = Some((true, keep_alive_delay));
+        }
+        me.block_list = block_list.filter(|b| !b.is_none()).map(Bound::unbind);
+        me.ctx = LoopCtx::current_opt(py)?;
+        Ok(PyClassInitializer::from(EventEmitter::empty(py)).add_subclass(me))
+    }
+
+    /// `socket.connect(options[, cb])`, `(port[, host][, cb])`, `(path[, cb])`.
+    #[pyo3(signature = (*args, **kwargs))]
+    fn connect<'py>(
+        slf: &Bound<'py, Self>,
+        args: &Bound<'py, PyTuple>,
+        kwargs: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, Self>> {
+        let (options, callback) = normalize_args(slf.py(), args, kwargs)?;
+        Self::connect_with(slf, &options, callback)?;
+        Ok(slf.clone())
+    }
+
+    /// Emits `'connectionAttempt'` on the tick after `connect()`.
+    fn _attempt(slf: &Bound<'_, Self>, ip: &str, port: u16) -> PyResult<()> {
+        if !slf.borrow().m.connecting() {
+            return Ok(());
+        }
+        let ip: IpAddr = ip
+            .parse()
+            .map_err(|_| Error::InvalidIpAddress(ip.to_string()))?;
+        Self::attempt(slf, SocketAddr::new(ip, port))
+    }
+
+    /// `write(data, encoding='utf8', callback=None)` -> bool.
+    #[pyo3(signature = (data = None, encoding = None, callback = None))]
+    fn write(
+        slf: &Bound<'_, Self>,
+        data: Option<Bound<'_, PyAny>>,
+        encoding: Option<Bound<'_, PyAny>>,
+        callback: Option<Bound<'_, PyAny>>,
+    ) -> PyResult<bool> {
+        let py = slf.py();
+        let (encoding, callback) = match encoding {
+            Some(e) if e.is_callable() => (None, Some(e)),
+            e => (e, callback),
+        };
+        let data = data.unwrap_or_else(|| py.None().into_bound(py));
+        let bytes = chunk_bytes(&data, encoding.as_ref())?;
+        if let Some(cb) = &callback {
+            if !cb.is_none() && !cb.is_callable() {
+                return Err(
+                    Error::invalid_arg_type("cb", "of type function", &to_value(cb)).into(),
+                );
+            }
+        }
+        let ret = Self::write_bytes(slf, &bytes, callback.as_ref())?;
+        Ok(ret)
+    }
+
+    /// `end([data[, encoding]][, callback])` -> self.
+    #[pyo3(signature = (data = None, encoding = None, callback = None))]
+    fn end<'py>(
+        slf: &Bound<'py, Self>,
+        data: Option<Bound<'py, PyAny>>,
+        encoding: Option<Bound<'py, PyAny>>,
+        callback: Option<Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, Self>> {
+        let py = slf.py();
+        // Node's shuffle: end(cb) and end(data, cb).
+        let (data, encoding, callback) = match (data, encoding, callback) {
+            (Some(d), _, _) if d.is_callable() => (None, None, Some(d)),
+            (d, Some(e), _) if e.is_callable() => (d, None, Some(e)),
+            other => other,
+        };
+        if let Some(d) = data.filter(|d| !d.is_none()) {
+            let bytes = chunk_bytes(&d, encoding.as_ref())?;
+            Self::write_bytes(slf, &bytes, None)?;
+        }
+        if let Some(cb) = callback.filter(|c| !c.is_none()) {
+            slf.call_method1(intern!(py, "once"), ("finish", cb))?;
+        }
+        slf.borrow_mut().m.end();
+        Self::step(slf, true)?;
+        Ok(slf.clone())
+    }
+
+    /// `destroy([error])` -> self.
+    #[pyo3(signature = (error = None))]
+    fn destroy<'py>(
+        slf: &Bound<'py, Self>,
+        error: Option<Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, Self>> {
+        let core_err = error.filter(|e| !e.is_none()).map(|e| {
+            let mut me = slf.borrow_mut();
+            let id = me.next_callback;
+            me.next_callback += 1;
+            me.foreign_errors.insert(id, e.unbind());
+            Error::Foreign(id)
+        });
+        slf.borrow_mut().m.destroy(core_err);
+        Self::step(slf, true)?;
+        Ok(slf.clone())
+    }
+
+    /// `destroySoon()`: end, then destroy once finished.
+    fn destroy_soon(slf: &Bound<'_, Self>) -> PyResult<()> {
+        {
+            let mut me = slf.borrow_mut();
+            if me.m.writable() {
+                me.m.end();
+            }
+            if me.m.writable_finished() {
+                me.m.destroy(None);
+            } else {
+                me.destroy_on_finish = true;
+            }
+        }
+        Self::step(slf, true)
+    }
+
+    /// `resetAndDestroy()` -> self.
+    fn reset_and_destroy<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, Self>> {
+        slf.borrow_mut().m.reset_and_destroy();
+        Self::step(slf, true)?;
+        Ok(slf.clone())
+    }
+
+    fn pause<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, Self>> {
+        slf.borrow_mut().m.pause();
+        Self::step(slf, true)?;
+        Ok(slf.clone())
+    }
+
+    fn resume<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, Self>> {
+        slf.borrow_mut().m.resume();
+        Self::step(slf, true)?;
+        Ok(slf.clone())
+    }
+
+    fn is_paused(&self) -> bool {
+        self.m.flow() == Flow::Paused
+    }
+
+    /// `setEncoding([encoding])`: `'data'` then carries `str`, with
+    /// characters split across chunks kept whole.
+    #[pyo3(signature = (encoding = None))]
+    fn set_encoding<'py>(
+        slf: &Bound<'py, Self>,
+        encoding: Option<Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, Self>> {
+        let py = slf.py();
+        let enc = match &encoding {
+            Some(e) if !e.is_none() => e
+                .extract::<String>()
+                .map_err(|_| Error::UnknownEncoding(to_value(e).inspect()))?,
+            _ => "utf8".to_string(),
+        };
+        let Some(codec) = codec(&enc) else {
+            return Err(Error::UnknownEncoding(enc).into());
+        };
+        let decoder = if codec == "hex" || codec.starts_with("base64") {
+            py.import("tokionet._stream")?
+                .call_method1("binary_decoder", (codec,))?
+        } else {
+            py.import("codecs")?
+                .call_method1("getincrementaldecoder", (codec,))?
+                .call1(("replace",))?
+        };
+        slf.borrow_mut().decoder = Some(decoder.unbind());
+        Ok(slf.clone())
+    }
+
+    /// `setTimeout(timeout[, callback])` -> self.
+    #[pyo3(signature = (timeout = Arg::undefined(), callback = Arg::undefined()))]
+    fn set_timeout<'py>(
+        slf: &Bound<'py, Self>,
+        timeout: Arg<'py>,
+        callback: Arg<'py>,
+    ) -> PyResult<Bound<'py, Self>> {
+        let py = slf.py();
+        if slf.borrow().m.destroyed() {
+            return Ok(slf.clone());
+        }
+        slf.borrow_mut().timeout = Some(timeout.0.clone().map_or_else(|| py.None(), Bound::unbind));
+        let v = timeout.value();
+        let ms = validate_number(&v, "msecs")?;
+        if ms < 0.0 || !ms.is_finite() {
+            return Err(Error::out_of_range("msecs", "a non-negative finite number", &v).into());
+        }
+        let ms = if ms > TIMEOUT_MAX {
+            let warnings = py.import("warnings")?;
+            let category = py
+                .import("tokionet._errors")?
+                .getattr("TimeoutOverflowWarning")?;
+            warnings.call_method1(
+                "warn",
+                (format!("{} does not fit into a 32-bit signed integer.\nTimer duration was truncated to {}.", v.inspect(), TIMEOUT_MAX as i64), category, 2),
+            )?;
+            TIMEOUT_MAX
+        } else {
+            ms
+        };
+        let cb = callback.0.clone();
+        if let Some(cb) = &cb {
+            if !cb.is_callable() {
+                return Err(
+                    Error::invalid_arg_type("callback", "of type function", &to_value(cb)).into(),
+                );
+            }
+        }
+        if let Some(conn) = slf.borrow().conn.clone() {
+            conn.set_timeout(ms as u64);
+        }
+        if let Some(cb) = cb {
+            if ms == 0.0 {
+                slf.call_method1(intern!(py, "remove_listener"), ("timeout", cb))?;
+            } else {
+                slf.call_method1(intern!(py, "once"), ("timeout", cb))?;
+            }
+        }
+        Ok(slf.clone())
+    }
+
+    /// `setNoDelay([noDelay=True])` -> self.
+    #[pyo3(signature = (no_delay = Arg::undefined()))]
+    fn set_no_delay<'py>(slf: &Bound<'py, Self>, no_delay: Arg<'py>) -> Bound<'py, Self> {
+        let v = no_delay.value();
+        let enable = matches!(v, Value::Undefined) || v.truthy();
+        let mut me = slf.borrow_mut();
+        if me.no_delay != enable || me.conn.is_none() {
+            me.no_delay = enable;
+            if let Some(conn) = &me.conn {
+                conn.with_socket(|s| s.set_tcp_nodelay(enable));
+            }
+        }
+        drop(me);
+        slf.clone()
+    }
+
+    /// `setKeepAlive([enable=False][, initialDelay=0])` -> self.
+    #[pyo3(signature = (enable = Arg::undefined(), initial_delay = Arg::undefined()))]
+    fn set_keep_alive<'py>(
+        slf: &Bound<'py, Self>,
+        enable: Arg<'py>,
+        initial_delay: Arg<'py>,
+    ) -> Bound<'py, Self> {
+        let enable = enable.value().truthy();
+        let delay = seconds(crate::validate::to_number(&initial_delay.value()));
+        let mut me = slf.borrow_mut();
+        me.keep_alive = Some((enable, delay));
+        if let Some(conn) = &me.conn {
+            conn.with_socket(|s| apply_keep_alive(&s, enable, delay));
+        }
+        drop(me);
+        slf.clone()
+    }
+
+    /// `address()`: `{address, family, port}`, or `{}` with no handle.
+    fn address<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        match &self.local {
+            Some(a) => address_dict(py, a),
+            None => Ok(PyDict::new(py)),
+        }
+    }
+
+    #[pyo3(name = "ref")]
+    fn ref_<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, Self>> {
+        slf.borrow_mut().refed = true;
+        Self::update_liveness(slf)?;
+        Ok(slf.clone())
+    }
+
+    fn unref<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, Self>> {
+        slf.borrow_mut().refed = false;
+        Self::update_liveness(slf)?;
+        Ok(slf.clone())
+    }
+
+    // ---- listeners that change the flow -----------------------------------
+
+    fn on<'py>(
+        slf: &Bound<'py, Self>,
+        event: Bound<'py, PyAny>,
+        listener: Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, Self>> {
+        Self::add(slf, "on", event, listener)
+    }
+
+    fn add_listener<'py>(
+        slf: &Bound<'py, Self>,
+        event: Bound<'py, PyAny>,
+        listener: Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, Self>> {
+        Self::add(slf, "on", event, listener)
+    }
+
+    fn once<'py>(
+        slf: &Bound<'py, Self>,
+        event: Bound<'py, PyAny>,
+        listener: Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, Self>> {
+        Self::add(slf, "once", event, listener)
+    }
+
+    fn prepend_listener<'py>(
+        slf: &Bound<'py, Self>,
+        event: Bound<'py, PyAny>,
+        listener: Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, Self>> {
+        Self::add(slf, "prepend_listener", event, listener)
+    }
+
+    fn prepend_once_listener<'py>(
+        slf: &Bound<'py, Self>,
+        event: Bound<'py, PyAny>,
+        listener: Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, Self>> {
+        Self::add(slf, "prepend_once_listener", event, listener)
+    }
+
+    // ---- properties ----------------------------------------------------------
+
+    #[getter]
+    fn bytes_read(&self) -> u64 {
+        self.m.bytes_read()
+    }
+
+    #[getter]
+    fn bytes_written(&self) -> u64 {
+        self.m.bytes_written()
+    }
+
+    /// Deprecated in Node: `writableLength` while there is a handle.
+    #[getter]
+    fn buffer_size(&self) -> Option<usize> {
+        self.m.has_handle().then(|| self.m.writable_length())
+    }
+
+    #[getter]
+    fn writable_length(&self) -> usize {
+        self.m.writable_length()
+    }
+
+    #[getter]
+    fn writable_high_water_mark(&self) -> usize {
+        self.m.writable_high_water_mark()
+    }
+
+    #[getter]
+    fn readable_length(&self) -> usize {
+        self.m.readable_length()
+    }
+
+    #[getter]
+    fn connecting(&self) -> bool {
+        self.m.connecting()
+    }
+
+    #[getter]
+    fn pending(&self) -> bool {
+        self.m.pending()
+    }
+
+    #[getter]
+    fn destroyed(&self) -> bool {
+        self.m.destroyed()
+    }
+
+    #[getter]
+    fn ready_state(&self) -> &'static str {
+        self.m.ready_state()
+    }
+
+    #[getter]
+    fn readable(&self) -> bool {
+        self.m.readable()
+    }
+
+    #[getter]
+    fn writable(&self) -> bool {
+        self.m.writable()
+    }
+
+    #[getter]
+    fn readable_ended(&self) -> bool {
+        self.m.readable_ended()
+    }
+
+    #[getter]
+    fn writable_ended(&self) -> bool {
+        self.m.writable_ended()
+    }
+
+    #[getter]
+    fn writable_finished(&self) -> bool {
+        self.m.writable_finished()
+    }
+
+    #[getter]
+    fn allow_half_open(&self) -> bool {
+        self.m.allow_half_open()
+    }
+
+    #[getter]
+    fn timeout(&self, py: Python<'_>) -> Option<Py<PyAny>> {
+        self.timeout.as_ref().map(|t| t.clone_ref(py))
+    }
+
+    #[getter]
+    fn server(&self, py: Python<'_>) -> Option<Py<PyAny>> {
+        self.server.as_ref().map(|s| s.clone_ref(py))
+    }
+
+    #[getter]
+    fn remote_address(&self) -> Option<String> {
+        self.remote.map(|a| a.ip().to_string())
+    }
+
+    #[getter]
+    fn remote_port(&self) -> Option<u16> {
+        self.remote.map(|a| a.port())
+    }
+
+    #[getter]
+    fn remote_family(&self) -> Option<&'static str> {
+        self.remote.as_ref().map(family_label)
+    }
+
+    #[getter]
+    fn local_address(&self) -> Option<String> {
+        self.local.map(|a| a.ip().to_string())
+    }
+
+    #[getter]
+    fn local_port(&self) -> Option<u16> {
+        self.local.map(|a| a.port())
+    }
+
+    #[getter]
+    fn local_family(&self) -> Option<&'static str> {
+        self.local.as_ref().map(family_label)
+    }
+
+    #[getter]
+    fn block_list(&self, py: Python<'_>) -> Option<Py<PyAny>> {
+        self.block_list.as_ref().map(|b| b.clone_ref(py))
+    }
+}
+
+impl PySocket {
+    fn add<'py>(
+        slf: &Bound<'py, Self>,
+        how: &str,
+        event: Bound<'py, PyAny>,
+        listener: Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, Self>> {
+        let py = slf.py();
+        let base = py.get_type::<EventEmitter>().getattr(how)?;
+        base.call1((slf, &event, listener))?;
+        if event.extract::<&str>().ok() == Some("data") {
+            slf.borrow_mut().m.data_listener_added();
+            Self::step(slf, true)?;
+        }
+        Ok(slf.clone())
+    }
+
+    fn write_bytes(
+        slf: &Bound<'_, Self>,
+        bytes: &Bound<'_, PyBytes>,
+        callback: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<bool> {
+        let data = bytes.as_bytes();
+        let len = data.len();
+        let ret = {
+            let mut me = slf.borrow_mut();
+            let cb = me.callback_id(callback);
+            match me.m.write(len, cb) {
+                WriteGrant::Refused => false,
+                WriteGrant::Send { ret, .. } => {
+                    match me.conn.clone() {
+                        Some(conn) => match conn.write(data) {
+                            Ok(WriteOutcome::Sent) => me.m.sent(len, cb),
+                            Ok(WriteOutcome::Queued) => me.m.queued(len, cb),
+                            Err(e) => {
+                                me.m.queued(len, cb);
+                                me.m.handle_io_error(e.into());
+                            }
+                        },
+                        None => me.m.queued(len, cb),
+                    }
+                    ret
+                }
+            }
+        };
+        Self::step(slf, true)?;
+        Ok(ret)
+    }
+}
+
+/// `net.connect(...)` / `net.createConnection(...)`.
+#[pyfunction]
+#[pyo3(signature = (*args, **kwargs))]
+pub fn connect<'py>(
+    py: Python<'py>,
+    args: &Bound<'py, PyTuple>,
+    kwargs: Option<&Bound<'py, PyDict>>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let (options, callback) = normalize_args(py, args, kwargs)?;
+    let cls = py.import("tokionet")?.getattr("Socket")?;
+    let sock = cls.call1((&options.dict,))?;
+    let timeout = options.value("timeout");
+    if timeout.truthy() {
+        sock.call_method1("set_timeout", (options.get("timeout"),))?;
+    }
+    let sock = sock
+        .cast_into::<PySocket>()
+        .map_err(|_| PyTypeError::new_err("tokionet.Socket must be a Socket"))?;
+    PySocket::connect_with(&sock, &options, callback)?;
+    Ok(sock.into_any())
+}
