@@ -7,9 +7,18 @@ which is the very same object (``tokionet.isIPv4 is tokionet.is_ipv4``).
 from __future__ import annotations
 
 from tokionet import _tokionet
-from tokionet._errors import AbortError, AggregateError, NodeError, NodeRangeError, NodeTypeError
+from tokionet._errors import (
+    AbortError,
+    AggregateError,
+    MaxListenersExceededWarning,
+    NodeError,
+    NodeRangeError,
+    NodeTypeError,
+)
+from tokionet._events import once
 from tokionet._tokionet import (
     BlockList,
+    EventEmitter,
     SocketAddress,
     get_default_auto_select_family,
     get_default_auto_select_family_attempt_timeout,
@@ -26,6 +35,8 @@ __all__ = [
     "AbortError",
     "AggregateError",
     "BlockList",
+    "EventEmitter",
+    "MaxListenersExceededWarning",
     "NodeError",
     "NodeRangeError",
     "NodeTypeError",
@@ -41,6 +52,7 @@ __all__ = [
     "is_ip",
     "is_ipv4",
     "is_ipv6",
+    "once",
     "setDefaultAutoSelectFamily",
     "setDefaultAutoSelectFamilyAttemptTimeout",
     "set_default_auto_select_family",
@@ -79,5 +91,23 @@ _alias(
     {
         "toJSON": "to_json",
         "isSocketAddress": "is_socket_address",
+    },
+)
+_alias(
+    EventEmitter,
+    {
+        # Node's `on` and `off` are its `addListener` and `removeListener`.
+        "on": "add_listener",
+        "off": "remove_listener",
+        "addListener": "add_listener",
+        "removeListener": "remove_listener",
+        "removeAllListeners": "remove_all_listeners",
+        "prependListener": "prepend_listener",
+        "prependOnceListener": "prepend_once_listener",
+        "listenerCount": "listener_count",
+        "eventNames": "event_names",
+        "setMaxListeners": "set_max_listeners",
+        "getMaxListeners": "get_max_listeners",
+        "rawListeners": "raw_listeners",
     },
 )

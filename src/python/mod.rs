@@ -8,5 +8,6 @@
 mod address;
 mod arg;
 mod blocklist;
+mod emitter;
 mod errors;
 mod module;

@@ -5,6 +5,7 @@ use pyo3::prelude::*;
 use super::address::{is_ip, is_ipv4, is_ipv6, PySocketAddress};
 use super::arg::Arg;
 use super::blocklist::PyBlockList;
+use super::emitter::EventEmitter;
 use crate::config;
 
 #[pyfunction]
@@ -35,6 +36,7 @@ fn set_default_auto_select_family_attempt_timeout(value: Arg<'_>) -> PyResult<()
 fn _tokionet(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PySocketAddress>()?;
     m.add_class::<PyBlockList>()?;
+    m.add_class::<EventEmitter>()?;
     m.add_function(wrap_pyfunction!(is_ip, m)?)?;
     m.add_function(wrap_pyfunction!(is_ipv4, m)?)?;
     m.add_function(wrap_pyfunction!(is_ipv6, m)?)?;
