@@ -75,6 +75,9 @@ pub enum Error {
     Abort,
     /// Node's non-system `EPIPE`: a write after the peer ended the stream.
     EndedByPeer,
+    /// `ERR_UNHANDLED_ERROR`: an `'error'` event with no listener and no
+    /// exception to raise; holds how the emitted value prints, if there was one.
+    UnhandledError(Option<String>),
     /// An error from the operating system (boxed: it is the one large variant).
     System(Box<SystemError>),
     /// An error object the caller supplied (`destroy(err)`), held by the
@@ -108,6 +111,7 @@ impl Error {
             Error::UnknownEncoding(_) => "ERR_UNKNOWN_ENCODING",
             Error::Abort => "ABORT_ERR",
             Error::EndedByPeer => "EPIPE",
+            Error::UnhandledError(_) => "ERR_UNHANDLED_ERROR",
             Error::System(e) => e.code(),
             Error::Foreign(_) => "",
         }
@@ -247,6 +251,8 @@ impl fmt::Display for Error {
             Error::UnknownEncoding(e) => write!(f, "Unknown encoding: {e}"),
             Error::Abort => f.write_str("The operation was aborted"),
             Error::EndedByPeer => f.write_str("This socket has been ended by the other party"),
+            Error::UnhandledError(None) => f.write_str("Unhandled error."),
+            Error::UnhandledError(Some(value)) => write!(f, "Unhandled error. ({value})"),
             Error::System(e) => e.fmt(f),
             Error::Foreign(id) => write!(f, "error #{id} supplied by the caller"),
         }
@@ -454,6 +460,15 @@ mod tests {
             "connect ECONNREFUSED 127.0.0.1:9 - Local (127.0.0.1:5000)"
         );
         assert_eq!(Error::from(refused).code(), "ECONNREFUSED");
+    }
+
+    #[test]
+    fn unhandled_error_prints_the_value_if_any() {
+        let e = Error::UnhandledError(Some("'boom'".into()));
+        assert_eq!(e.to_string(), "Unhandled error. ('boom')");
+        assert_eq!(e.code(), "ERR_UNHANDLED_ERROR");
+        assert_eq!(e.class(), ErrorClass::Error);
+        assert_eq!(Error::UnhandledError(None).to_string(), "Unhandled error.");
     }
 
     #[test]

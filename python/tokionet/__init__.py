@@ -12,11 +12,13 @@ from tokionet import _stream, _tokionet
 from tokionet._errors import (
     AbortError,
     AggregateError,
+    MaxListenersExceededWarning,
     NodeError,
     NodeRangeError,
     NodeTypeError,
     TimeoutOverflowWarning,
 )
+from tokionet._events import once
 from tokionet._run import run
 from tokionet._tokionet import (
     BlockList,
@@ -42,6 +44,7 @@ __all__ = [
     "AggregateError",
     "BlockList",
     "EventEmitter",
+    "MaxListenersExceededWarning",
     "NodeError",
     "NodeRangeError",
     "NodeTypeError",
@@ -67,6 +70,7 @@ __all__ = [
     "is_ip",
     "is_ipv4",
     "is_ipv6",
+    "once",
     "run",
     "setDefaultAutoSelectFamily",
     "setDefaultAutoSelectFamilyAttemptTimeout",
@@ -116,9 +120,6 @@ _alias(
 _alias(
     Socket,
     {
-        "addListener": "add_listener",
-        "prependListener": "prepend_listener",
-        "prependOnceListener": "prepend_once_listener",
         "setEncoding": "set_encoding",
         "setKeepAlive": "set_keep_alive",
         "setNoDelay": "set_no_delay",
@@ -172,5 +173,23 @@ _alias(
     {
         "toJSON": "to_json",
         "isSocketAddress": "is_socket_address",
+    },
+)
+_alias(
+    EventEmitter,
+    {
+        # Node's `on` and `off` are its `addListener` and `removeListener`.
+        "on": "add_listener",
+        "off": "remove_listener",
+        "addListener": "add_listener",
+        "removeListener": "remove_listener",
+        "removeAllListeners": "remove_all_listeners",
+        "prependListener": "prepend_listener",
+        "prependOnceListener": "prepend_once_listener",
+        "listenerCount": "listener_count",
+        "eventNames": "event_names",
+        "setMaxListeners": "set_max_listeners",
+        "getMaxListeners": "get_max_listeners",
+        "rawListeners": "raw_listeners",
     },
 )

@@ -13,6 +13,7 @@ from __future__ import annotations
 __all__ = [
     "AbortError",
     "AggregateError",
+    "MaxListenersExceededWarning",
     "NodeError",
     "NodeRangeError",
     "NodeTypeError",
@@ -53,6 +54,23 @@ class AggregateError(NodeError):
         first = errors[0] if errors else None
         super().__init__(message, getattr(first, "code", None))
         self.errors = list(errors)
+
+
+class MaxListenersExceededWarning(RuntimeWarning):
+    """More listeners for one event than ``get_max_listeners()`` allows: a likely leak.
+
+    As on Node's warning, ``emitter``, ``type`` (the event name) and ``count`` say where.
+    """
+
+    emitter: object
+    type: object
+    count: int
+
+    def __init__(self, message: str, emitter: object = None, type: object = None, count: int = 0) -> None:
+        super().__init__(message)
+        self.emitter = emitter
+        self.type = type
+        self.count = count
 
 
 def _system_str(self: OSError) -> str:

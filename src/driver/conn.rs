@@ -279,11 +279,7 @@ impl Conn {
         Ok(stream)
     }
 
-    fn connect_error(
-        e: &io::Error,
-        addr: SocketAddr,
-        local: Option<SocketAddr>,
-    ) -> SystemError {
+    fn connect_error(e: &io::Error, addr: SocketAddr, local: Option<SocketAddr>) -> SystemError {
         let err = SystemError::from_io(e, "connect")
             .with_address(addr.ip().to_string(), Some(addr.port()));
         match local {

@@ -11,7 +11,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyCFunction, PyDict, PyTuple};
 
 use super::arg::{to_value, Arg};
-use super::emitter::EventEmitter;
+use super::emitter::{emit_event, EventEmitter};
 use super::loop_ctx::{LoopCtx, Tick};
 use super::options::{normalize_args, to_number, Options};
 use super::socket::{address_dict, PySocket, DEFAULT_HWM};
@@ -53,9 +53,17 @@ pub struct PyServer {
     block_list: Option<Py<PyAny>>,
 }
 
-fn emit<'py, A: pyo3::call::PyCallArgs<'py>>(obj: &Bound<'py, PyAny>, args: A) -> PyResult<bool> {
+/// Emits `(name, *args)` given as one tuple, straight to the listeners.
+fn emit<'py, A>(obj: &Bound<'py, PyAny>, event: A) -> PyResult<bool>
+where
+    A: IntoPyObject<'py, Target = PyTuple, Output = Bound<'py, PyTuple>>,
+    PyErr: From<A::Error>,
+{
     let py = obj.py();
-    obj.call_method1(intern!(py, "emit"), args)?.is_truthy()
+    let event = event.into_pyobject(py)?;
+    let name = event.get_item(0)?;
+    let args = event.get_slice(1, event.len());
+    emit_event(obj.cast::<EventEmitter>()?, &name, &args)
 }
 
 impl PyServer {
@@ -357,10 +365,10 @@ impl PyServer {
             high_water_mark,
             block_list: block_list.map(Bound::unbind),
         };
-        let emitter = EventEmitter::empty(py);
-        if let Some(l) = listener {
-            emitter.add_initial(py, "connection", &l)?;
-        }
+        let emitter = match listener {
+            Some(l) => EventEmitter::with_listener(py, "connection", &l)?,
+            None => EventEmitter::new(py)?,
+        };
         Ok(PyClassInitializer::from(emitter).add_subclass(me))
     }
 
@@ -378,7 +386,8 @@ impl PyServer {
             slf.call_method1(intern!(py, "once"), ("listening", cb))?;
         }
         let arg = |i: usize| {
-            args.get_item(i).map_or(Value::Bool(false), |a| to_value(&a))
+            args.get_item(i)
+                .map_or(Value::Bool(false), |a| to_value(&a))
         };
         let backlog_from_args = to_number(&arg(1))
             .filter(|&n| n != 0.0)

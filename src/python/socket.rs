@@ -18,7 +18,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyByteArray, PyBytes, PyDict, PyMemoryView, PyString, PyTuple};
 
 use super::arg::{to_value, Arg};
-use super::emitter::EventEmitter;
+use super::emitter::{emit_event, EventEmitter, ListenerChange};
 use super::loop_ctx::{LoopCtx, Tick};
 use super::options::{normalize_args, Options};
 use crate::address::is_ip;
@@ -68,9 +68,17 @@ pub struct PySocket {
     block_list: Option<Py<PyAny>>,
 }
 
-fn emit<'py, A: pyo3::call::PyCallArgs<'py>>(obj: &Bound<'py, PyAny>, args: A) -> PyResult<bool> {
+/// Emits `(name, *args)` given as one tuple, straight to the listeners.
+fn emit<'py, A>(obj: &Bound<'py, PyAny>, event: A) -> PyResult<bool>
+where
+    A: IntoPyObject<'py, Target = PyTuple, Output = Bound<'py, PyTuple>>,
+    PyErr: From<A::Error>,
+{
     let py = obj.py();
-    obj.call_method1(intern!(py, "emit"), args)?.is_truthy()
+    let event = event.into_pyobject(py)?;
+    let name = event.get_item(0)?;
+    let args = event.get_slice(1, event.len());
+    emit_event(obj.cast::<EventEmitter>()?, &name, &args)
 }
 
 fn family_label(addr: &SocketAddr) -> &'static str {
@@ -212,7 +220,9 @@ impl PySocket {
         me.conn = Some(Arc::clone(&conn));
         me.ctx = Some(ctx.clone().unbind());
         me.server = Some(server.clone().unbind());
-        let init = PyClassInitializer::from(EventEmitter::empty(py)).add_subclass(me);
+        let init =
+            PyClassInitializer::from(EventEmitter::with_listener_hook(py, listener_changed)?)
+                .add_subclass(me);
         let sock = Bound::new(py, init)?;
         ctx.borrow_mut()
             .register_socket(conn.id, sock.clone().unbind());
@@ -390,7 +400,9 @@ impl PySocket {
                 }
             }
             None => {
-                emit(slf.as_any(), (intern!(py, "data"), bytes))?;
+                // The hot path: no tuple slicing.
+                let args = PyTuple::new(py, [bytes])?;
+                emit_event(slf.as_super(), intern!(py, "data"), &args)?;
             }
         }
         Ok(())
@@ -687,6 +699,23 @@ impl PySocket {
     }
 }
 
+/// A `'data'` listener starts the flow (Node's Readable overrides `on` for
+/// this).
+fn listener_changed(
+    emitter: &Bound<'_, EventEmitter>,
+    name: &Bound<'_, PyAny>,
+    change: ListenerChange,
+) -> PyResult<()> {
+    if change != ListenerChange::Added || name.extract::<&str>().ok() != Some("data") {
+        return Ok(());
+    }
+    let Ok(sock) = emitter.cast::<PySocket>() else {
+        return Ok(());
+    };
+    sock.borrow_mut().m.data_listener_added();
+    PySocket::step(sock, true)
+}
+
 fn local_address_text(v: &Value) -> String {
     match v {
         Value::Str(s) => s.clone(),
@@ -816,7 +845,10 @@ impl PySocket {
         }
         me.block_list = block_list.filter(|b| !b.is_none()).map(Bound::unbind);
         me.ctx = LoopCtx::current_opt(py)?;
-        Ok(PyClassInitializer::from(EventEmitter::empty(py)).add_subclass(me))
+        Ok(
+            PyClassInitializer::from(EventEmitter::with_listener_hook(py, listener_changed)?)
+                .add_subclass(me),
+        )
     }
 
     /// `socket.connect(options[, cb])`, `(port[, host][, cb])`, `(path[, cb])`.
@@ -1087,48 +1119,6 @@ impl PySocket {
         Ok(slf.clone())
     }
 
-    // ---- listeners that change the flow -----------------------------------
-
-    fn on<'py>(
-        slf: &Bound<'py, Self>,
-        event: Bound<'py, PyAny>,
-        listener: Bound<'py, PyAny>,
-    ) -> PyResult<Bound<'py, Self>> {
-        Self::add(slf, "on", event, listener)
-    }
-
-    fn add_listener<'py>(
-        slf: &Bound<'py, Self>,
-        event: Bound<'py, PyAny>,
-        listener: Bound<'py, PyAny>,
-    ) -> PyResult<Bound<'py, Self>> {
-        Self::add(slf, "on", event, listener)
-    }
-
-    fn once<'py>(
-        slf: &Bound<'py, Self>,
-        event: Bound<'py, PyAny>,
-        listener: Bound<'py, PyAny>,
-    ) -> PyResult<Bound<'py, Self>> {
-        Self::add(slf, "once", event, listener)
-    }
-
-    fn prepend_listener<'py>(
-        slf: &Bound<'py, Self>,
-        event: Bound<'py, PyAny>,
-        listener: Bound<'py, PyAny>,
-    ) -> PyResult<Bound<'py, Self>> {
-        Self::add(slf, "prepend_listener", event, listener)
-    }
-
-    fn prepend_once_listener<'py>(
-        slf: &Bound<'py, Self>,
-        event: Bound<'py, PyAny>,
-        listener: Bound<'py, PyAny>,
-    ) -> PyResult<Bound<'py, Self>> {
-        Self::add(slf, "prepend_once_listener", event, listener)
-    }
-
     // ---- properties ----------------------------------------------------------
 
     #[getter]
@@ -1259,22 +1249,6 @@ impl PySocket {
 }
 
 impl PySocket {
-    fn add<'py>(
-        slf: &Bound<'py, Self>,
-        how: &str,
-        event: Bound<'py, PyAny>,
-        listener: Bound<'py, PyAny>,
-    ) -> PyResult<Bound<'py, Self>> {
-        let py = slf.py();
-        let base = py.get_type::<EventEmitter>().getattr(how)?;
-        base.call1((slf, &event, listener))?;
-        if event.extract::<&str>().ok() == Some("data") {
-            slf.borrow_mut().m.data_listener_added();
-            Self::step(slf, true)?;
-        }
-        Ok(slf.clone())
-    }
-
     fn write_bytes(
         slf: &Bound<'_, Self>,
         bytes: &Bound<'_, PyBytes>,
