@@ -129,7 +129,7 @@ def expect_error(err: dict[str, Any], exc: BaseException) -> None:
     else:
         assert not isinstance(exc, (TypeError, ValueError)), repr(exc)
     if comparable_message(err["message"]):
-        assert str(exc) == py_message(err["message"])
+        assert str(exc) == py_message(err["message"]), (str(exc), py_message(err["message"]))
 
 
 def is_finite_number(x: Any) -> bool:

@@ -124,6 +124,8 @@ _alias(
         "setKeepAlive": "set_keep_alive",
         "setNoDelay": "set_no_delay",
         "setTimeout": "set_timeout",
+        "setTypeOfService": "set_type_of_service",
+        "getTypeOfService": "get_type_of_service",
         "destroySoon": "destroy_soon",
         "resetAndDestroy": "reset_and_destroy",
         "isPaused": "is_paused",

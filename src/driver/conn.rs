@@ -216,6 +216,13 @@ impl Conn {
         });
     }
 
+    /// For a connection that will never be made (its address is blocked):
+    /// waits for the close command and reports `Closed`.
+    pub fn spawn_idle(self: &Arc<Self>) {
+        let conn = Arc::clone(self);
+        runtime::get().spawn(async move { conn.wait_for_close().await });
+    }
+
     async fn connect(
         &self,
         target: Target,

@@ -28,6 +28,11 @@ fn target(arg: &Arg<'_>) -> Target {
 }
 
 impl PyBlockList {
+    /// Whether `ip` is blocked (for sockets and servers).
+    pub fn check_ip(&self, ip: std::net::IpAddr) -> bool {
+        self.read(|bl| bl.check_ip(ip))
+    }
+
     fn write<R>(&self, f: impl FnOnce(&mut BlockList) -> R) -> R {
         f(&mut self.inner.write().unwrap_or_else(PoisonError::into_inner))
     }

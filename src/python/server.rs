@@ -439,7 +439,7 @@ impl PyServer {
             let addrs = if host.truthy() {
                 let Value::Str(h) = &host else {
                     return Err(
-                        Error::invalid_arg_type("options.host", "of type string", &host).into(),
+                        Error::invalid_arg_type("hostname", "of type string", &host).into(),
                     );
                 };
                 match resolve_host(py, h, port) {

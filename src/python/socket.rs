@@ -66,6 +66,9 @@ pub struct PySocket {
     attempt: Option<SocketAddr>,
     destroy_on_finish: bool,
     block_list: Option<Py<PyAny>>,
+    type_of_service: Option<u8>,
+    /// The local address to bind before connecting, if any.
+    local_bind: Option<SocketAddr>,
 }
 
 /// Emits `(name, *args)` given as one tuple, straight to the listeners.
@@ -200,6 +203,8 @@ impl PySocket {
             attempt: None,
             destroy_on_finish: false,
             block_list: None,
+            type_of_service: None,
+            local_bind: None,
         }
     }
 
@@ -495,6 +500,16 @@ impl PySocket {
         Self::step(slf, false)
     }
 
+    fn blocked(slf: &Bound<'_, Self>, ip: &IpAddr) -> bool {
+        let py = slf.py();
+        let bl = slf.borrow().block_list.as_ref().map(|b| b.clone_ref(py));
+        bl.is_some_and(|bl| {
+            bl.bind(py)
+                .cast::<super::blocklist::PyBlockList>()
+                .is_ok_and(|b| b.get().check_ip(*ip))
+        })
+    }
+
     /// Emits `'connectionAttempt'` for the address being tried.
     fn attempt(slf: &Bound<'_, Self>, addr: SocketAddr) -> PyResult<()> {
         slf.borrow_mut().attempt = Some(addr);
@@ -554,6 +569,14 @@ impl PySocket {
             Value::str("localhost")
         };
         let host = validate_string(&host, "options.host")?.to_string();
+        if host.contains('\0') {
+            return Err(Error::invalid_arg_value(
+                "options.host",
+                &Value::Str(host),
+                "must be a string without null bytes",
+            )
+            .into());
+        }
         let local_address = options.value("localAddress");
         if local_address.truthy() {
             let text = validate_string(&local_address, "options.localAddress").unwrap_or("");
@@ -683,8 +706,8 @@ impl PySocket {
                     port.into_pyobject(py)?.into_any(),
                 ],
             )?;
+            slf.borrow_mut().local_bind = local;
             LoopCtx::defer(&ctx, Tick::Call(f, args.unbind()))?;
-            conn.spawn_connect(Target::Addr(addr), local);
         } else {
             conn.spawn_connect(
                 Target::Host {
@@ -737,6 +760,21 @@ fn apply_keep_alive(
         s.set_tcp_keepalive(&ka)?;
     }
     Ok(())
+}
+
+/// `typeOfService` / `setTypeOfService(tos)`: an integer from 0 to 255.
+fn validate_tos(v: &Value, name: &str) -> Result<u8, Error> {
+    if v.as_number().is_none_or(f64::is_nan) {
+        return Err(Error::invalid_arg_type(name, "of type number", v));
+    }
+    Ok(validate_int32(v, name, 0, 255)? as u8)
+}
+
+fn apply_tos(s: &socket2::SockRef<'_>, tos: u8) -> std::io::Result<()> {
+    match s.local_addr()?.as_socket() {
+        Some(std::net::SocketAddr::V6(_)) => s.set_tclass_v6(u32::from(tos)),
+        _ => s.set_tos_v4(u32::from(tos)),
+    }
 }
 
 /// Node's `~~(ms / 1000)` for keep-alive delays.
@@ -818,8 +856,9 @@ impl PySocket {
                 .get("signal")
                 .is_some_and(|s| s.hasattr("aborted").unwrap_or(false));
             if !ok {
+                // The Duplex constructor checks it first, under this name.
                 return Err(Error::invalid_arg_type(
-                    "options.signal",
+                    "signal",
                     "an instance of AbortSignal",
                     &signal,
                 )
@@ -837,6 +876,12 @@ impl PySocket {
                 .into());
             }
         }
+        let tos = opts.value("typeOfService");
+        let type_of_service = if matches!(tos, Value::Undefined) {
+            None
+        } else {
+            Some(validate_tos(&tos, "options.typeOfService")?)
+        };
         let allow_half_open = opts.value("allowHalfOpen").truthy();
         let mut me = PySocket::blank(allow_half_open, DEFAULT_HWM);
         me.no_delay = opts.value("noDelay").truthy();
@@ -844,6 +889,7 @@ impl PySocket {
             me.keep_alive = Some((true, keep_alive_delay));
         }
         me.block_list = block_list.filter(|b| !b.is_none()).map(Bound::unbind);
+        me.type_of_service = type_of_service;
         me.ctx = LoopCtx::current_opt(py)?;
         Ok(
             PyClassInitializer::from(EventEmitter::with_listener_hook(py, listener_changed)?)
@@ -863,7 +909,8 @@ impl PySocket {
         Ok(slf.clone())
     }
 
-    /// Emits `'connectionAttempt'` on the tick after `connect()`.
+    /// Emits `'connectionAttempt'` on the tick after `connect()`, then
+    /// connects unless the block list forbids the address.
     fn _attempt(slf: &Bound<'_, Self>, ip: &str, port: u16) -> PyResult<()> {
         if !slf.borrow().m.connecting() {
             return Ok(());
@@ -871,7 +918,22 @@ impl PySocket {
         let ip: IpAddr = ip
             .parse()
             .map_err(|_| Error::InvalidIpAddress(ip.to_string()))?;
-        Self::attempt(slf, SocketAddr::new(ip, port))
+        let addr = SocketAddr::new(ip, port);
+        Self::attempt(slf, addr)?;
+        let (conn, local) = {
+            let me = slf.borrow();
+            (me.conn.clone(), me.local_bind)
+        };
+        let Some(conn) = conn else { return Ok(()) };
+        if Self::blocked(slf, &ip) {
+            slf.borrow_mut()
+                .m
+                .handle_connect_failed(Error::IpBlocked(ip.to_string()));
+            conn.spawn_idle();
+            return Self::step(slf, false);
+        }
+        conn.spawn_connect(Target::Addr(addr), local);
+        Ok(())
     }
 
     /// `write(data, encoding='utf8', callback=None)` -> bool.
@@ -1096,6 +1158,27 @@ impl PySocket {
         }
         drop(me);
         slf.clone()
+    }
+
+    /// `setTypeOfService(tos)` -> self: the IP TOS / traffic class byte.
+    #[pyo3(signature = (tos = Arg::undefined()))]
+    fn set_type_of_service<'py>(
+        slf: &Bound<'py, Self>,
+        tos: Arg<'py>,
+    ) -> PyResult<Bound<'py, Self>> {
+        let tos = validate_tos(&tos.value(), "tos")?;
+        let mut me = slf.borrow_mut();
+        me.type_of_service = Some(tos);
+        if let Some(conn) = &me.conn {
+            conn.with_socket(|s| apply_tos(&s, tos));
+        }
+        drop(me);
+        Ok(slf.clone())
+    }
+
+    /// `getTypeOfService()`.
+    fn get_type_of_service(&self) -> u8 {
+        self.type_of_service.unwrap_or(0)
     }
 
     /// `address()`: `{address, family, port}`, or `{}` with no handle.
