@@ -438,9 +438,7 @@ impl PyServer {
             let host = options.value("host");
             let addrs = if host.truthy() {
                 let Value::Str(h) = &host else {
-                    return Err(
-                        Error::invalid_arg_type("hostname", "of type string", &host).into(),
-                    );
+                    return Err(Error::invalid_arg_type("hostname", "of type string", &host).into());
                 };
                 match resolve_host(py, h, port) {
                     Ok(a) => a,
