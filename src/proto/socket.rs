@@ -11,7 +11,8 @@
 //!   is buffered otherwise. While nobody consumes, reading stops once the
 //!   buffer holds the high-water mark; `pause()` stops it at once, so the
 //!   peer feels backpressure.
-//! * `'end'` comes after the last buffered chunk is emitted. Without
+//! * `'end'` comes after the last buffered chunk is emitted (at once when
+//!   nothing is buffered, even with no consumer). Without
 //!   `allowHalfOpen` the socket then ends its own side, and a later write
 //!   fails with `EPIPE` ("This socket has been ended by the other party").
 //! * `end()` shuts the writing side down after every queued write; `'finish'`
@@ -479,9 +480,9 @@ impl SocketMachine {
         }
         self.eof = true;
         self.reading = false;
-        if self.flow == Flow::Flowing {
-            self.flush();
-        }
+        // Node pushes the EOF and reads 0 bytes: with nothing buffered that
+        // ends the readable side whether or not anyone consumes.
+        self.flush();
     }
 
     pub fn handle_write_done(&mut self, count: usize) {
@@ -534,7 +535,7 @@ impl SocketMachine {
             self.buffered -= chunk.len();
             self.emit(Emit::Data(chunk));
         }
-        if self.flow == Flow::Flowing && self.eof && !self.end_emitted && self.buffer.is_empty() {
+        if self.eof && !self.end_emitted && self.buffer.is_empty() {
             self.end_emitted = true;
             self.emit(Emit::End);
             if !self.allow_half_open {
@@ -609,6 +610,16 @@ mod tests {
                 Output::Emit(Emit::Ready),
                 Output::Io(Io::StartReading)
             ]
+        );
+    }
+
+    #[test]
+    fn eof_with_nothing_buffered_ends_without_a_consumer() {
+        let mut m = connected();
+        m.handle_eof();
+        assert_eq!(
+            drain(&mut m),
+            vec![Output::Emit(Emit::End), Output::Io(Io::Shutdown)]
         );
     }
 

@@ -177,12 +177,18 @@ impl LoopCtx {
 
     /// A handle became active (+1) or inactive (-1).
     pub fn count_active(slf: &Bound<'_, LoopCtx>, delta: isize) -> PyResult<()> {
-        let idle = {
-            let mut me = slf.borrow_mut();
-            me.active += delta;
+        slf.borrow_mut().active += delta;
+        Self::maybe_idle(slf)
+    }
+
+    /// Under `run()`, checks on the next loop turn whether anything is
+    /// still alive (deferred work counts as alive).
+    fn maybe_idle(slf: &Bound<'_, LoopCtx>) -> PyResult<()> {
+        let check = {
+            let me = slf.borrow();
             me.active <= 0 && me.idle.is_some() && !me.idle_check_scheduled
         };
-        if idle {
+        if check {
             Self::schedule_idle_check(slf)?;
         }
         Ok(())
@@ -331,6 +337,9 @@ impl LoopCtx {
             if let Err(e) = result {
                 Self::report(slf, e);
             }
+        }
+        if let Err(e) = Self::maybe_idle(slf) {
+            Self::report(slf, e);
         }
     }
 }
