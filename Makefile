@@ -47,6 +47,7 @@ bench: build
 	python -m pytest benches --benchmark-only --benchmark-columns=min,median,ops -q
 
 demo: build
+	python examples/echo.py
 	python examples/address_demo.py
 
 clean:
