@@ -190,10 +190,21 @@ impl Conn {
         self.hub.push(event);
     }
 
-    /// Runs an accepted (or just connected) stream.
-    pub fn spawn(self: &Arc<Self>, stream: TcpStream) {
+    /// Takes an accepted stream: it is in place at once (so its addresses
+    /// are known when the loop hears of the connection); `start` runs it
+    /// once the loop has been told, so no event can come before that news.
+    pub fn adopt(self: &Arc<Self>, stream: TcpStream) -> impl FnOnce() {
+        let stream = self.attach(stream);
         let conn = Arc::clone(self);
-        runtime::get().spawn(async move { conn.run(stream).await });
+        move || {
+            runtime::get().spawn(async move { conn.run(stream).await });
+        }
+    }
+
+    fn attach(&self, stream: TcpStream) -> Arc<TcpStream> {
+        let stream = Arc::new(stream);
+        self.lock().stream = Some(Arc::clone(&stream));
+        stream
     }
 
     /// Connects to `target` (binding `local` first if given), then runs.
@@ -202,6 +213,7 @@ impl Conn {
         runtime::get().spawn(async move {
             match conn.connect(target, local).await {
                 Ok(stream) => {
+                    let stream = conn.attach(stream);
                     conn.push(Event::Connected { conn: conn.id });
                     conn.run(stream).await;
                 }
@@ -331,9 +343,7 @@ impl Conn {
         Ok((completed, false))
     }
 
-    async fn run(&self, stream: TcpStream) {
-        let stream = Arc::new(stream);
-        self.lock().stream = Some(Arc::clone(&stream));
+    async fn run(&self, stream: Arc<TcpStream>) {
         let mut buf = BytesMut::new();
         let mut eof = false;
         let mut failed = false;

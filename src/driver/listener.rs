@@ -80,11 +80,12 @@ impl Listener {
                 match listener.accept().await {
                     Ok((stream, _)) => {
                         let conn = Conn::new(Arc::clone(&hub), start_reading);
+                        let start = conn.adopt(stream);
                         hub.push(Event::Accepted {
                             server,
                             conn: Arc::clone(&conn),
                         });
-                        conn.spawn(stream);
+                        start();
                     }
                     Err(e) => {
                         let out_of_fds =

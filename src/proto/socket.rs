@@ -485,6 +485,22 @@ impl SocketMachine {
         self.flush();
     }
 
+    /// The caller emitted `'end'`: only now does the peer's FIN reach the
+    /// writable side (writes before it, from `'data'` listeners, still go
+    /// out). Without `allowHalfOpen` the socket ends its own side.
+    pub fn end_emitted(&mut self) {
+        if self.destroyed() {
+            return;
+        }
+        if !self.allow_half_open {
+            self.ended_by_peer = true;
+            self.end();
+        }
+        if self.finished {
+            self.destroy(None);
+        }
+    }
+
     pub fn handle_write_done(&mut self, count: usize) {
         let done = self.writes.complete_queued(count);
         self.completed(done);
@@ -538,13 +554,6 @@ impl SocketMachine {
         if self.eof && !self.end_emitted && self.buffer.is_empty() {
             self.end_emitted = true;
             self.emit(Emit::End);
-            if !self.allow_half_open {
-                self.ended_by_peer = true;
-                self.end();
-            }
-            if self.finished {
-                self.destroy(None);
-            }
         }
     }
 
@@ -571,8 +580,17 @@ impl SocketMachine {
 mod tests {
     use super::*;
 
+    /// Takes every output, acknowledging `'end'` as the binding does.
     fn drain(m: &mut SocketMachine) -> Vec<Output> {
-        std::iter::from_fn(|| m.poll()).collect()
+        let mut out = Vec::new();
+        while let Some(o) = m.poll() {
+            let ended = o == Output::Emit(Emit::End);
+            out.push(o);
+            if ended {
+                m.end_emitted();
+            }
+        }
+        out
     }
 
     fn emits(m: &mut SocketMachine) -> Vec<Emit> {
@@ -693,6 +711,23 @@ mod tests {
         );
         m.handle_closed();
         assert_eq!(emits(&mut m), vec![Emit::Close(Some(true))]);
+    }
+
+    #[test]
+    fn data_listeners_may_still_write_before_end_is_emitted() {
+        let mut m = connected();
+        m.handle_data(Bytes::from_static(b"a"));
+        m.handle_eof();
+        m.data_listener_added();
+        assert_eq!(
+            m.poll(),
+            Some(Output::Emit(Emit::Data(Bytes::from_static(b"a"))))
+        );
+        // A 'data' listener echoes: the FIN has not reached the writer yet.
+        assert!(matches!(m.write(1, 0), WriteGrant::Send { .. }));
+        assert_eq!(m.poll(), Some(Output::Emit(Emit::End)));
+        m.end_emitted();
+        assert_eq!(m.write(1, 0), WriteGrant::Refused);
     }
 
     #[test]

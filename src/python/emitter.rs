@@ -89,11 +89,13 @@ pub(crate) type ListenerHook =
 )]
 pub struct EventEmitter {
     /// Event name -> tuple of listeners. Tuples are replaced, never changed.
-    events: Py<PyDict>,
+    /// (`Option` only so that an instance still being allocated, all zero
+    /// bytes, is a valid `None` if the collector traverses it then.)
+    events: Option<Py<PyDict>>,
     /// Names whose leak warning was given. Node keeps this flag on the
     /// listener array, which disappears when the event is down to one
     /// listener; so does the name here.
-    warned: Py<PySet>,
+    warned: Option<Py<PySet>>,
     /// `set_max_listeners`' value as `f64` bits, or [`UNSET`].
     max_listeners: AtomicU64,
     hook: Option<ListenerHook>,
@@ -102,8 +104,8 @@ pub struct EventEmitter {
 impl EventEmitter {
     pub(crate) fn new(py: Python<'_>) -> PyResult<Self> {
         Ok(EventEmitter {
-            events: PyDict::new(py).unbind(),
-            warned: PySet::empty(py)?.unbind(),
+            events: Some(PyDict::new(py).unbind()),
+            warned: Some(PySet::empty(py)?.unbind()),
             max_listeners: AtomicU64::new(UNSET),
             hook: None,
         })
@@ -117,7 +119,7 @@ impl EventEmitter {
         listener: &Bound<'_, PyAny>,
     ) -> PyResult<Self> {
         let me = Self::new(py)?;
-        me.events
+        me.events()
             .bind(py)
             .set_item(name, PyTuple::new(py, [listener])?)?;
         Ok(me)
@@ -129,6 +131,18 @@ impl EventEmitter {
             hook: Some(hook),
             ..Self::new(py)?
         })
+    }
+
+    fn events(&self) -> &Py<PyDict> {
+        self.events
+            .as_ref()
+            .expect("an initialised emitter has its dict")
+    }
+
+    fn warned(&self) -> &Py<PySet> {
+        self.warned
+            .as_ref()
+            .expect("an initialised emitter has its set")
     }
 
     fn max_listeners(&self) -> f64 {
@@ -230,7 +244,7 @@ fn listeners_of<'py>(
     emitter: &Bound<'py, EventEmitter>,
     name: &Bound<'py, PyAny>,
 ) -> PyResult<Option<Bound<'py, PyTuple>>> {
-    let events = emitter.get().events.bind(emitter.py());
+    let events = emitter.get().events().bind(emitter.py());
     Ok(match events.get_item(name)? {
         Some(list) => Some(list.cast_into::<PyTuple>()?),
         None => None,
@@ -241,7 +255,7 @@ pub(crate) fn has_listeners<'py>(
     emitter: &Bound<'py, EventEmitter>,
     name: &Bound<'py, PyAny>,
 ) -> PyResult<bool> {
-    emitter.get().events.bind(emitter.py()).contains(name)
+    emitter.get().events().bind(emitter.py()).contains(name)
 }
 
 pub(crate) fn listener_count<'py>(
@@ -326,7 +340,7 @@ pub(crate) fn add_listener<'py>(
         let args = PyTuple::new(py, [name.clone(), unwrapped(&entry)])?;
         emit_event(emitter, new_listener, &args)?;
     }
-    let events = me.events.bind(py);
+    let events = me.events().bind(py);
     let count = with_critical_section(events.as_any(), || -> PyResult<usize> {
         let mut list: Vec<Bound<'py, PyAny>> = match listeners_of(emitter, name)? {
             Some(old) => old.iter().collect(),
@@ -359,7 +373,7 @@ fn warn_if_leaking<'py>(
     static WARNING: PyOnceLock<Py<PyType>> = PyOnceLock::new();
     let py = emitter.py();
     let max = emitter.get().max_listeners();
-    let warned = emitter.get().warned.bind(py);
+    let warned = emitter.get().warned().bind(py);
     if max <= 0.0 || count as f64 <= max || warned.contains(name)? {
         return Ok(());
     }
@@ -396,7 +410,7 @@ pub(crate) fn remove_listener<'py>(
     check_listener(listener)?;
     let py = emitter.py();
     let me = emitter.get();
-    let events = me.events.bind(py);
+    let events = me.events().bind(py);
     let removed = with_critical_section(
         events.as_any(),
         || -> PyResult<Option<(Bound<'py, PyAny>, usize)>> {
@@ -427,7 +441,7 @@ pub(crate) fn remove_listener<'py>(
         return Ok(());
     };
     if old_len <= 2 {
-        me.warned.bind(py).discard(name)?;
+        me.warned().bind(py).discard(name)?;
     }
     let remove_listener = intern!(py, "removeListener");
     if has_listeners(emitter, remove_listener)? {
@@ -457,7 +471,7 @@ fn remove_all_listeners<'py>(
     name: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<()> {
     let py = emitter.py();
-    let events = emitter.get().events.bind(py);
+    let events = emitter.get().events().bind(py);
     let remove_listener_name = intern!(py, "removeListener");
     if !has_listeners(emitter, remove_listener_name)? {
         // Nobody hears about the removals: drop the tuples.
@@ -493,8 +507,8 @@ fn forget<'py>(emitter: &Bound<'py, EventEmitter>, names: &[Bound<'py, PyAny>]) 
     let me = emitter.get();
     let py = emitter.py();
     for name in names {
-        me.events.bind(py).del_item(name)?;
-        me.warned.bind(py).discard(name)?;
+        me.events().bind(py).del_item(name)?;
+        me.warned().bind(py).discard(name)?;
         if let Some(hook) = me.hook {
             hook(emitter, name, ListenerChange::Removed)?;
         }
@@ -622,7 +636,7 @@ impl EventEmitter {
     }
 
     fn event_names<'py>(slf: &Bound<'py, Self>) -> Bound<'py, PyList> {
-        slf.get().events.bind(slf.py()).keys()
+        slf.get().events().bind(slf.py()).keys()
     }
 
     /// `0` means no limit.
@@ -651,8 +665,14 @@ impl EventEmitter {
     }
 
     fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
-        visit.call(&self.events)?;
-        visit.call(&self.warned)
+        // The collector may see an instance before its fields are written.
+        if let Some(events) = &self.events {
+            visit.call(events)?;
+        }
+        if let Some(warned) = &self.warned {
+            visit.call(warned)?;
+        }
+        Ok(())
     }
 }
 

@@ -357,6 +357,8 @@ impl LoopCtx {
             if let Err(e) = Self::dispatch(slf, event) {
                 Self::report(slf, e);
             }
+            // As Node runs the nextTick queue after each I/O callback.
+            Self::run_ticks_inner(slf);
         }
         Self::run_ticks_inner(slf);
     }

@@ -323,6 +323,7 @@ impl PySocket {
             }
             Emit::Data(chunk) => Self::emit_data(slf, &chunk)?,
             Emit::End => {
+                slf.borrow_mut().m.end_emitted();
                 let decoder = slf.borrow().decoder.as_ref().map(|d| d.clone_ref(py));
                 if let Some(d) = decoder {
                     let rest = d.bind(py).call_method(
@@ -435,6 +436,9 @@ impl PySocket {
     /// An I/O event for this socket.
     pub fn on_event(slf: &Bound<'_, Self>, event: Event) -> PyResult<()> {
         let py = slf.py();
+        if !slf.borrow().pending.is_empty() {
+            Self::flush_pending(slf)?;
+        }
         match event {
             Event::Data { data, .. } => slf.borrow_mut().m.handle_data(data),
             Event::Eof { .. } => slf.borrow_mut().m.handle_eof(),
