@@ -578,3 +578,58 @@ def test_works_under_uvloop() -> None:
 
     net.run(main, loop_factory=uvloop.new_event_loop)
     assert got == [b"uv"]
+
+
+def test_pipe_between_sockets_runs_in_the_core() -> None:
+    payload = os.urandom(3 << 20)
+    got = bytearray()
+    seen: list[Any] = []
+
+    def main() -> None:
+        def on_conn(sock: Any) -> None:
+            sock.pipe(sock)
+            # No 'data' listener: the bytes never reach Python on this side.
+            seen.append(sock.listener_count("data"))
+            sock.on("close", lambda h: seen.append((sock.bytes_read, sock.bytes_written)))
+            server.close()
+
+        def ready(port: int) -> None:
+            c = net.connect(port, "127.0.0.1")
+            c.on("data", got.extend)
+            c.on("connect", lambda: c.end(payload))
+
+        server = serve(on_conn, ready)
+
+    net.run(main)
+    assert bytes(got) == payload
+    assert seen == [0, (len(payload), len(payload))]
+
+
+def test_a_data_listener_on_a_piped_socket_sees_every_chunk() -> None:
+    payload = os.urandom(1 << 20)
+    echoed = bytearray()
+    tapped = bytearray()
+
+    def main() -> None:
+        def on_conn(sock: Any) -> None:
+            sock.pipe(sock)
+            asyncio.get_running_loop().call_later(0.01, lambda: sock.on("data", tapped.extend))
+            server.close()
+
+        def ready(port: int) -> None:
+            c = net.connect(port, "127.0.0.1")
+            c.on("data", echoed.extend)
+
+            def send() -> None:
+                # Half now, half once the tap is in place.
+                c.write(payload[: len(payload) // 2])
+                asyncio.get_running_loop().call_later(0.1, c.end, payload[len(payload) // 2 :])
+
+            c.on("connect", send)
+
+        server = serve(on_conn, ready)
+
+    net.run(main)
+    assert bytes(echoed) == payload
+    # The tap sees at least everything sent after it was attached, in order.
+    assert payload.endswith(bytes(tapped)) and len(tapped) >= len(payload) // 2

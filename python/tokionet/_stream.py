@@ -12,7 +12,15 @@ import collections
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
-__all__ = ["aiter_socket", "binary_decoder", "pipe", "server_aenter", "server_aexit", "unpipe"]
+__all__ = [
+    "aiter_socket",
+    "binary_decoder",
+    "demote_core_pipe",
+    "pipe",
+    "server_aenter",
+    "server_aexit",
+    "unpipe",
+]
 
 
 class _BinaryDecoder:
@@ -43,10 +51,15 @@ def binary_decoder(codec: str) -> _BinaryDecoder:
 class _Pipe:
     """One source piped into one destination, with Node's backpressure:
     the source pauses when ``dest.write`` returns False and resumes on the
-    destination's ``'drain'``."""
+    destination's ``'drain'``.
+
+    Between two tokionet sockets whose source has no other reader, the bytes
+    move inside the core instead (``core``): no Python call per chunk; only
+    ``'end'`` comes through here."""
 
     def __init__(self, src: Any, dest: Any, end: bool) -> None:
         self.src, self.dest, self.end = src, dest, end
+        self.core = False
 
     def on_data(self, chunk: Any) -> None:
         if self.dest.write(chunk) is False:
@@ -62,16 +75,32 @@ class _Pipe:
         unpipe(self.src, self.dest)
 
     def attach(self) -> None:
-        self.src.on("data", self.on_data)
-        self.dest.on("drain", self.on_drain)
+        from tokionet import Socket
+
         if self.end:
             self.src.on("end", self.on_end)
         self.dest.on("close", self.on_dest_gone)
         self.dest.on("finish", self.on_dest_gone)
+        if (
+            isinstance(self.src, Socket)
+            and isinstance(self.dest, Socket)
+            and self.src.listener_count("data") == 0
+            and self.src._core_pipe(self.dest)
+        ):
+            self.core = True
+            return
+        self.attach_listeners()
+
+    def attach_listeners(self) -> None:
+        self.src.on("data", self.on_data)
+        self.dest.on("drain", self.on_drain)
 
     def detach(self) -> None:
-        self.src.remove_listener("data", self.on_data)
-        self.dest.remove_listener("drain", self.on_drain)
+        if self.core:
+            self.src._core_unpipe()
+        else:
+            self.src.remove_listener("data", self.on_data)
+            self.dest.remove_listener("drain", self.on_drain)
         if self.end:
             self.src.remove_listener("end", self.on_end)
         self.dest.remove_listener("close", self.on_dest_gone)
@@ -90,9 +119,19 @@ def pipe(self: Any, dest: Any, options: dict[str, Any] | None = None, *, end: bo
     _PIPES[id(src)].append(p)
     p.attach()
     dest.emit("pipe", src)
-    if src.is_paused() is False:
+    if not p.core and src.is_paused() is False:
         src.resume()
     return dest
+
+
+def demote_core_pipe(src: Any, dest: Any) -> None:
+    """A ``'data'`` listener arrived on a core-piped source: the pipe goes on
+    through listeners, so that both see every chunk."""
+    for p in _PIPES.get(id(src), []):
+        if p.dest is dest and p.core:
+            src._core_unpipe()
+            p.core = False
+            p.attach_listeners()
 
 
 def unpipe(self: Any, dest: Any = None) -> Any:

@@ -10,7 +10,7 @@ use std::collections::VecDeque;
 use std::io;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
@@ -32,6 +32,8 @@ const READ_CHUNK: usize = 64 * 1024;
 struct Chunk {
     data: Bytes,
     sent: usize,
+    /// A caller's write, reported in `WriteDone`; piped bytes are not.
+    counted: bool,
 }
 
 #[derive(Debug, Default)]
@@ -42,7 +44,22 @@ struct Shared {
     shutdown: bool,
     /// Close requested; `true` for a reset.
     close: Option<bool>,
+    /// Bytes waiting in `queue`.
+    queued_bytes: usize,
+    /// A connection piped into in the core: what this one reads goes there.
+    pipe_to: Option<Arc<Conn>>,
+    /// The pipe waits for the loop to take every chunk read before it
+    /// (announced with `PipeReady`), so that no byte overtakes another.
+    pipe_pending: bool,
+    /// The connection piping into this one, woken when the queue drains.
+    pipe_from: Option<Weak<Conn>>,
+    /// That connection found the queue full and waits for room.
+    pipe_waiting: bool,
 }
+
+/// How many bytes a core pipe lets wait in the destination's queue before
+/// the source stops reading (Node's default high-water mark).
+const PIPE_HWM: usize = 64 * 1024;
 
 /// What a direct write did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,6 +91,10 @@ pub struct Conn {
     wake: Notify,
     timeout_ms: AtomicU64,
     last_activity: AtomicU64,
+    /// Bytes read and handed to a core pipe (never seen by the loop).
+    piped_in: AtomicU64,
+    /// Bytes written here by a core pipe.
+    piped_out: AtomicU64,
 }
 
 fn write_error(e: &io::Error) -> SystemError {
@@ -92,6 +113,8 @@ impl Conn {
             wake: Notify::new(),
             timeout_ms: AtomicU64::new(0),
             last_activity: AtomicU64::new(runtime::now_ms()),
+            piped_in: AtomicU64::new(0),
+            piped_out: AtomicU64::new(0),
         })
     }
 
@@ -119,19 +142,98 @@ impl Conn {
         if sent == data.len() {
             return Ok(WriteOutcome::Sent);
         }
+        s.queued_bytes += data.len() - sent;
         s.queue.push_back(Chunk {
             data: Bytes::copy_from_slice(&data[sent..]),
             sent: 0,
+            counted: true,
         });
         drop(s);
         self.wake.notify_one();
         Ok(WriteOutcome::Queued)
     }
 
+    /// Bytes a core pipe moves here: sent at once if the queue is empty,
+    /// queued (without a copy) otherwise. Not reported in `WriteDone`.
+    fn forward(&self, data: &Bytes) -> Result<(), SystemError> {
+        self.touch();
+        self.piped_out
+            .fetch_add(data.len() as u64, Ordering::Relaxed);
+        let mut s = self.lock();
+        if s.close.is_some() {
+            return Ok(());
+        }
+        let mut sent = 0;
+        if s.queue.is_empty() {
+            if let Some(stream) = &s.stream {
+                match SockRef::from(&**stream).send_with_flags(&data, libc::MSG_NOSIGNAL) {
+                    Ok(n) => sent = n,
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                    Err(e) => return Err(write_error(&e)),
+                }
+            }
+        }
+        if sent < data.len() {
+            s.queued_bytes += data.len() - sent;
+            s.queue.push_back(Chunk {
+                data: data.slice(sent..),
+                sent: 0,
+                counted: false,
+            });
+            drop(s);
+            self.wake.notify_one();
+        }
+        Ok(())
+    }
+
+    /// Pipes what this connection reads into `dest` inside the core, with
+    /// backpressure; `None` stops it (bytes go to the loop again). Reading
+    /// pauses until the loop answers the `PipeReady` event with
+    /// [`Conn::pipe_start`]: chunks already on their way to the loop are
+    /// written first.
+    pub fn pipe_to(self: &Arc<Self>, dest: Option<&Arc<Conn>>) {
+        if let Some(d) = dest {
+            d.lock().pipe_from = Some(Arc::downgrade(self));
+        }
+        self.command(|s| {
+            s.pipe_pending = dest.is_some();
+            s.pipe_to = dest.cloned();
+        });
+    }
+
+    /// The loop has taken every chunk read before the pipe: start it.
+    pub fn pipe_start(&self) {
+        self.command(|s| s.pipe_pending = false);
+    }
+
+    /// Bytes read into a core pipe, and bytes a core pipe wrote here.
+    pub fn piped(&self) -> (u64, u64) {
+        (
+            self.piped_in.load(Ordering::Relaxed),
+            self.piped_out.load(Ordering::Relaxed),
+        )
+    }
+
+    /// Whether the queue is full; if so the caller (a pipe's source) is
+    /// woken once there is room.
+    fn backlogged(&self) -> bool {
+        let mut s = self.lock();
+        let full = s.queued_bytes >= PIPE_HWM;
+        s.pipe_waiting |= full;
+        full
+    }
+
     /// Queues bytes the caller already owns (no copy).
     pub fn write_owned(&self, data: Bytes) {
         self.touch();
-        self.lock().queue.push_back(Chunk { data, sent: 0 });
+        let mut s = self.lock();
+        s.queued_bytes += data.len();
+        s.queue.push_back(Chunk {
+            data,
+            sent: 0,
+            counted: true,
+        });
+        drop(s);
         self.wake.notify_one();
     }
 
@@ -331,16 +433,33 @@ impl Conn {
             }) {
                 Ok(n) => {
                     front.sent += n;
+                    s.queued_bytes -= n;
                     if front.sent == front.data.len() {
+                        let counted = front.counted;
                         s.queue.pop_front();
-                        completed += 1;
+                        completed += usize::from(counted);
                     }
                 }
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok((completed, true)),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    Self::wake_pipe_source(s);
+                    return Ok((completed, true));
+                }
                 Err(e) => return Err(write_error(&e)),
             }
         }
+        Self::wake_pipe_source(s);
         Ok((completed, false))
+    }
+
+    /// A core pipe's source waits while this queue is full; wake it once
+    /// there is room.
+    fn wake_pipe_source(s: &mut Shared) {
+        if s.pipe_waiting && s.queued_bytes < PIPE_HWM {
+            s.pipe_waiting = false;
+            if let Some(src) = s.pipe_from.as_ref().and_then(Weak::upgrade) {
+                src.wake.notify_one();
+            }
+        }
     }
 
     async fn run(&self, stream: Arc<TcpStream>) {
@@ -350,12 +469,14 @@ impl Conn {
         let mut shut = false;
         let mut write_blocked = false;
         let mut timer_spent_at: Option<u64> = None;
+        let mut pipe_announced = false;
         loop {
             let notified = self.wake.notified();
-            let (reading, completed, error) = {
+            let (reading, completed, error, pipe) = {
                 let mut s = self.lock();
                 if let Some(reset) = s.close {
                     s.stream = None;
+                    s.pipe_to = None;
                     if reset {
                         let _ = SockRef::from(&*stream).set_linger(Some(Duration::ZERO));
                     }
@@ -379,8 +500,24 @@ impl Conn {
                         Err(e) => error = Some(SystemError::from_io(&e, "shutdown")),
                     }
                 }
-                (s.reading && !eof && !failed, completed, error)
+                let pipe = s.pipe_to.clone();
+                let pipe_pending = s.pipe_pending;
+                if pipe_pending && !pipe_announced {
+                    pipe_announced = true;
+                    self.push(Event::PipeReady { conn: self.id });
+                }
+                if !pipe_pending {
+                    pipe_announced = false;
+                }
+                (
+                    s.reading && !eof && !failed && !pipe_pending,
+                    completed,
+                    error,
+                    pipe,
+                )
             };
+            // A core pipe reads only while its destination has room.
+            let reading = reading && pipe.as_ref().is_none_or(|d| !d.backlogged());
             if completed > 0 {
                 self.push(Event::WriteDone {
                     conn: self.id,
@@ -409,9 +546,19 @@ impl Conn {
                                 eof = true;
                                 self.push(Event::Eof { conn: self.id });
                             }
-                            Ok(_) => {
+                            Ok(n) => {
                                 self.touch();
-                                self.push(Event::Data { conn: self.id, data: buf.split().freeze() });
+                                let data = buf.split().freeze();
+                                match &pipe {
+                                    Some(dest) => {
+                                        self.piped_in.fetch_add(n as u64, Ordering::Relaxed);
+                                        if let Err(error) = dest.forward(&data) {
+                                            dest.push(Event::IoError { conn: dest.id, error });
+                                            self.lock().pipe_to = None;
+                                        }
+                                    }
+                                    None => self.push(Event::Data { conn: self.id, data }),
+                                }
                             }
                             Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
                             Err(e) => {

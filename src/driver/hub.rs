@@ -62,6 +62,10 @@ pub enum Event {
     Timeout {
         conn: u64,
     },
+    /// A core pipe waits for the loop to have taken what was read before it.
+    PipeReady {
+        conn: u64,
+    },
     /// The descriptor is closed; nothing more will come for this id.
     Closed {
         conn: u64,

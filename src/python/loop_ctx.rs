@@ -303,7 +303,8 @@ impl LoopCtx {
                     | Event::WriteDone { conn, .. }
                     | Event::ShutdownDone { conn }
                     | Event::IoError { conn, .. }
-                    | Event::Timeout { conn } => *conn,
+                    | Event::Timeout { conn }
+                    | Event::PipeReady { conn } => *conn,
                     _ => return Ok(()),
                 };
                 if let Some(s) = socket(id) {

@@ -69,6 +69,8 @@ pub struct PySocket {
     type_of_service: Option<u8>,
     /// The local address to bind before connecting, if any.
     local_bind: Option<SocketAddr>,
+    /// The socket this one is piped into inside the core.
+    core_pipe: Option<Py<PySocket>>,
 }
 
 /// Emits `(name, *args)` given as one tuple, straight to the listeners.
@@ -205,6 +207,7 @@ impl PySocket {
             block_list: None,
             type_of_service: None,
             local_bind: None,
+            core_pipe: None,
         }
     }
 
@@ -396,6 +399,13 @@ impl PySocket {
 
     fn emit_data(slf: &Bound<'_, Self>, chunk: &Bytes) -> PyResult<()> {
         let py = slf.py();
+        let piped = slf.borrow().core_pipe.as_ref().map(|d| d.clone_ref(py));
+        if let Some(dest) = piped {
+            // Read before the core pipe took over: it goes the same way.
+            let bytes = PyBytes::new(py, chunk);
+            Self::write_bytes(dest.bind(py), &bytes, None)?;
+            return Ok(());
+        }
         let bytes = PyBytes::new(py, chunk);
         let decoder = slf.borrow().decoder.as_ref().map(|d| d.clone_ref(py));
         match decoder {
@@ -446,6 +456,12 @@ impl PySocket {
             Event::ShutdownDone { .. } => slf.borrow_mut().m.handle_shutdown_done(),
             Event::IoError { error, .. } => slf.borrow_mut().m.handle_io_error(error.into()),
             Event::Timeout { .. } => slf.borrow_mut().m.handle_timeout(),
+            Event::PipeReady { .. } => {
+                // Every chunk read before the pipe has been written on.
+                if let Some(conn) = &slf.borrow().conn {
+                    conn.pipe_start();
+                }
+            }
             Event::Closed { .. } => slf.borrow_mut().m.handle_closed(),
             Event::Lookup { result, .. } => {
                 let host = slf.borrow().host.clone();
@@ -739,6 +755,13 @@ fn listener_changed(
     let Ok(sock) = emitter.cast::<PySocket>() else {
         return Ok(());
     };
+    let py = sock.py();
+    let piped = sock.borrow().core_pipe.as_ref().map(|d| d.clone_ref(py));
+    if let Some(dest) = piped {
+        // Someone else wants the bytes too: the pipe goes back to listeners.
+        py.import("tokionet._stream")?
+            .call_method1("demote_core_pipe", (sock, dest))?;
+    }
     sock.borrow_mut().m.data_listener_added();
     PySocket::step(sock, true)
 }
@@ -1210,12 +1233,48 @@ impl PySocket {
 
     #[getter]
     fn bytes_read(&self) -> u64 {
-        self.m.bytes_read()
+        self.m.bytes_read() + self.conn.as_ref().map_or(0, |c| c.piped().0)
     }
 
     #[getter]
     fn bytes_written(&self) -> u64 {
-        self.m.bytes_written()
+        self.m.bytes_written() + self.conn.as_ref().map_or(0, |c| c.piped().1)
+    }
+
+    /// Pipes this socket into `dest` inside the core (no Python call per
+    /// chunk); false when that cannot be done (no connection yet, or text
+    /// mode), and the caller pipes through listeners instead.
+    fn _core_pipe(slf: &Bound<'_, Self>, dest: &Bound<'_, PySocket>) -> PyResult<bool> {
+        let (src_conn, dest_conn) = {
+            let me = slf.borrow();
+            let d = dest.borrow();
+            match (&me.conn, &d.conn) {
+                (Some(a), Some(b))
+                    if me.decoder.is_none() && !me.m.destroyed() && !d.m.destroyed() =>
+                {
+                    (Arc::clone(a), Arc::clone(b))
+                }
+                _ => return Ok(false),
+            }
+        };
+        src_conn.pipe_to(Some(&dest_conn));
+        {
+            let mut me = slf.borrow_mut();
+            me.core_pipe = Some(dest.clone().unbind());
+            me.m.resume();
+        }
+        Self::step(slf, true)?;
+        Ok(true)
+    }
+
+    /// Ends a core pipe: what is read goes to `'data'` listeners again.
+    fn _core_unpipe(slf: &Bound<'_, Self>) -> bool {
+        let mut me = slf.borrow_mut();
+        let was = me.core_pipe.take().is_some();
+        if let Some(conn) = &me.conn {
+            conn.pipe_to(None);
+        }
+        was
     }
 
     /// Deprecated in Node: `writableLength` while there is a handle.
