@@ -166,7 +166,7 @@ impl Conn {
         let mut sent = 0;
         if s.queue.is_empty() {
             if let Some(stream) = &s.stream {
-                match SockRef::from(&**stream).send_with_flags(&data, libc::MSG_NOSIGNAL) {
+                match SockRef::from(&**stream).send_with_flags(data, libc::MSG_NOSIGNAL) {
                     Ok(n) => sent = n,
                     Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
                     Err(e) => return Err(write_error(&e)),
