@@ -147,6 +147,7 @@ _alias(
         "writableFinished": "writable_finished",
         "allowHalfOpen": "allow_half_open",
         "blockList": "block_list",
+        "autoSelectFamilyAttemptedAddresses": "auto_select_family_attempted_addresses",
     },
 )
 _alias(

@@ -10,7 +10,7 @@ use std::collections::VecDeque;
 use std::io;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock, Weak};
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
@@ -21,7 +21,9 @@ use tokio::sync::Notify;
 
 use super::hub::{Event, Hub};
 use super::runtime;
-use crate::SystemError;
+use crate::blocklist::BlockList;
+use crate::proto::happy_eyeballs::attempt_order;
+use crate::{Error, SystemError};
 
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
@@ -70,17 +72,36 @@ pub enum WriteOutcome {
     Queued,
 }
 
+/// Where and how to connect.
+#[derive(Debug, Clone)]
+pub struct ConnectPlan {
+    pub target: Target,
+    /// An address to bind first (`localAddress`/`localPort`).
+    pub local: Option<SocketAddr>,
+    /// Happy Eyeballs: the attempt timeout, when several addresses may be
+    /// tried in Node's order.
+    pub auto_select: Option<Duration>,
+    /// Addresses this socket may not connect to.
+    pub block_list: Option<Arc<RwLock<BlockList>>>,
+}
+
 /// Where to connect.
 #[derive(Debug, Clone)]
 pub enum Target {
     Addr(SocketAddr),
     /// A host name, resolved by the system resolver; `family` 4 or 6 keeps
     /// only that family.
-    Host {
-        host: String,
-        port: u16,
-        family: u8,
-    },
+    Host { host: String, port: u16, family: u8 },
+    /// Addresses a caller's own `lookup` found, in its order.
+    Resolved { ips: Vec<IpAddr>, port: u16 },
+}
+
+/// How one attempt ended without a connection.
+enum AttemptError {
+    Failed(crate::Error),
+    TimedOut,
+    /// The socket was closed meanwhile.
+    Cancelled,
 }
 
 #[derive(Debug)]
@@ -309,63 +330,131 @@ impl Conn {
         stream
     }
 
-    /// Connects to `target` (binding `local` first if given), then runs.
-    pub fn spawn_connect(self: &Arc<Self>, target: Target, local: Option<SocketAddr>) {
+    /// Connects as `plan` says (resolving, trying each address in turn),
+    /// then runs.
+    pub fn spawn_connect(self: &Arc<Self>, plan: ConnectPlan) {
         let conn = Arc::clone(self);
         runtime::get().spawn(async move {
-            match conn.connect(target, local).await {
+            match conn.connect(plan).await {
                 Ok(stream) => {
                     let stream = conn.attach(stream);
                     conn.push(Event::Connected { conn: conn.id });
                     conn.run(stream).await;
                 }
-                Err(error) => {
+                Err(Some((errors, aggregate))) => {
                     conn.push(Event::ConnectFailed {
                         conn: conn.id,
-                        error,
+                        errors,
+                        aggregate,
                     });
                     conn.wait_for_close().await;
                 }
+                Err(None) => conn.wait_for_close().await,
             }
         });
     }
 
-    /// For a connection that will never be made (its address is blocked):
-    /// waits for the close command and reports `Closed`.
-    pub fn spawn_idle(self: &Arc<Self>) {
-        let conn = Arc::clone(self);
-        runtime::get().spawn(async move { conn.wait_for_close().await });
-    }
-
-    async fn connect(
-        &self,
-        target: Target,
-        local: Option<SocketAddr>,
-    ) -> Result<TcpStream, SystemError> {
-        let addr = match target {
-            Target::Addr(a) => a,
+    /// Resolves and tries the addresses; `Err(None)` when closed meanwhile.
+    async fn connect(&self, plan: ConnectPlan) -> Result<TcpStream, Option<(Vec<Error>, bool)>> {
+        let (candidates, port) = match &plan.target {
+            Target::Addr(a) => (vec![a.ip()], a.port()),
             Target::Host { host, port, family } => {
-                let found = tokio::net::lookup_host((host.as_str(), port))
+                let found = tokio::net::lookup_host((host.as_str(), *port))
                     .await
                     .map(|addrs| {
                         addrs
-                            .filter(|a| family == 0 || (family == 4) == a.is_ipv4())
+                            .filter(|a| *family == 0 || (*family == 4) == a.is_ipv4())
+                            .map(|a| a.ip())
                             .collect::<Vec<_>>()
                     });
                 let result = match found {
-                    Ok(list) if !list.is_empty() => Ok(list[0]),
-                    Ok(_) => Err(lookup_error(&host, None)),
-                    Err(e) => Err(lookup_error(&host, Some(&e))),
+                    Ok(list) if !list.is_empty() => Ok(list),
+                    Ok(_) => Err(lookup_error(host, None)),
+                    Err(e) => Err(lookup_error(host, Some(&e))),
                 };
                 self.push(Event::Lookup {
                     conn: self.id,
-                    result: result.as_ref().map(SocketAddr::ip).map_err(Clone::clone),
+                    result: result.clone(),
                 });
-                result?
+                match result {
+                    Ok(list) if plan.auto_select.is_some() => (attempt_order(&list), *port),
+                    Ok(list) => (vec![list[0]], *port),
+                    Err(e) => return Err(Some((vec![e.into()], false))),
+                }
             }
+            Target::Resolved { ips, port } if plan.auto_select.is_some() => (attempt_order(ips), *port),
+            Target::Resolved { ips, port } => (ips.iter().take(1).copied().collect(), *port),
         };
+        let he = candidates.len() > 1;
+        let mut errors = Vec::new();
+        for (i, ip) in candidates.iter().enumerate() {
+            let addr = SocketAddr::new(*ip, port);
+            let blocked = plan
+                .block_list
+                .as_ref()
+                .is_some_and(|bl| bl.read().unwrap_or_else(PoisonError::into_inner).check_ip(*ip));
+            if blocked {
+                // Node: a single attempt is announced, then refused; among
+                // several, a blocked one is only reported as failed.
+                let error = Error::IpBlocked(ip.to_string());
+                if he {
+                    self.push(Event::AttemptFailed { conn: self.id, addr, error: error.clone() });
+                    errors.push(error);
+                    continue;
+                }
+                self.push(Event::Attempt { conn: self.id, addr, he });
+                return Err(Some((vec![error], false)));
+            }
+            self.push(Event::Attempt { conn: self.id, addr, he });
+            let last = i + 1 == candidates.len();
+            let limit = if he && !last { plan.auto_select } else { None };
+            let local = match (he, plan.local) {
+                // Among several attempts only a local port is kept, on the
+                // unspecified address of each attempt's family.
+                (true, Some(l)) if l.port() != 0 => Some(SocketAddr::new(
+                    if ip.is_ipv4() {
+                        IpAddr::from([0u8; 4])
+                    } else {
+                        IpAddr::from([0u16; 8])
+                    },
+                    l.port(),
+                )),
+                (true, _) => None,
+                (false, l) => l,
+            };
+            match self.attempt(addr, local, limit).await {
+                Ok(stream) => return Ok(stream),
+                Err(AttemptError::Cancelled) => return Err(None),
+                Err(AttemptError::TimedOut) => {
+                    self.push(Event::AttemptTimeout { conn: self.id, addr });
+                    errors.push(
+                        SystemError::new(libc::ETIMEDOUT, "connect")
+                            .with_address(ip.to_string(), Some(port))
+                            .into(),
+                    );
+                }
+                Err(AttemptError::Failed(error)) => {
+                    self.push(Event::AttemptFailed { conn: self.id, addr, error: error.clone() });
+                    errors.push(error);
+                }
+            }
+        }
+        Err(Some((errors, he)))
+    }
+
+    /// One connection attempt, bounded by `limit` when given.
+    async fn attempt(
+        &self,
+        addr: SocketAddr,
+        local: Option<SocketAddr>,
+        limit: Option<Duration>,
+    ) -> Result<TcpStream, AttemptError> {
         let fail = |e: &io::Error, syscall: &str, at: SocketAddr| {
-            SystemError::from_io(e, syscall).with_address(at.ip().to_string(), Some(at.port()))
+            AttemptError::Failed(
+                SystemError::from_io(e, syscall)
+                    .with_address(at.ip().to_string(), Some(at.port()))
+                    .into(),
+            )
         };
         let domain = socket2::Domain::for_address(addr);
         let sock =
@@ -378,7 +467,7 @@ impl Conn {
         match sock.connect(&addr.into()) {
             Ok(()) => {}
             Err(e) if e.raw_os_error() == Some(libc::EINPROGRESS) => {}
-            Err(e) => return Err(Self::connect_error(&e, addr, local)),
+            Err(e) => return Err(AttemptError::Failed(Self::connect_error(&e, addr, local).into())),
         }
         let stream = TcpStream::from_std(sock.into()).map_err(|e| fail(&e, "connect", addr))?;
         let closed_meanwhile = async {
@@ -390,12 +479,19 @@ impl Conn {
                 notified.await;
             }
         };
+        let deadline = async {
+            match limit {
+                Some(d) => tokio::time::sleep(d).await,
+                None => std::future::pending().await,
+            }
+        };
         tokio::select! {
             r = stream.writable() => r.map_err(|e| fail(&e, "connect", addr))?,
-            () = closed_meanwhile => return Err(SystemError::new(libc::ECANCELED, "connect")),
+            () = closed_meanwhile => return Err(AttemptError::Cancelled),
+            () = deadline => return Err(AttemptError::TimedOut),
         }
         if let Some(e) = stream.take_error().map_err(|e| fail(&e, "connect", addr))? {
-            return Err(Self::connect_error(&e, addr, local));
+            return Err(AttemptError::Failed(Self::connect_error(&e, addr, local).into()));
         }
         Ok(stream)
     }

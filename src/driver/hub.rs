@@ -27,17 +27,38 @@ pub enum Event {
         server: u64,
         error: SystemError,
     },
-    /// A host name was resolved (or not) before connecting.
+    /// A host name was resolved (or not) before connecting: every address
+    /// the resolver gave, in its order.
     Lookup {
         conn: u64,
-        result: Result<std::net::IpAddr, SystemError>,
+        result: Result<Vec<std::net::IpAddr>, SystemError>,
+    },
+    /// A connection attempt starts (`he`: one of several, Happy Eyeballs).
+    Attempt {
+        conn: u64,
+        addr: std::net::SocketAddr,
+        he: bool,
+    },
+    /// An attempt failed (blocked, refused, ...); the next one follows.
+    AttemptFailed {
+        conn: u64,
+        addr: std::net::SocketAddr,
+        error: crate::Error,
+    },
+    /// An attempt took longer than the attempt timeout; the next one follows.
+    AttemptTimeout {
+        conn: u64,
+        addr: std::net::SocketAddr,
     },
     Connected {
         conn: u64,
     },
+    /// Every attempt failed: one error, or several (`aggregate`, Happy
+    /// Eyeballs: Node's AggregateError).
     ConnectFailed {
         conn: u64,
-        error: SystemError,
+        errors: Vec<crate::Error>,
+        aggregate: bool,
     },
     Data {
         conn: u64,

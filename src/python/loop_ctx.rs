@@ -296,6 +296,9 @@ impl LoopCtx {
             other => {
                 let id = match &other {
                     Event::Lookup { conn, .. }
+                    | Event::Attempt { conn, .. }
+                    | Event::AttemptFailed { conn, .. }
+                    | Event::AttemptTimeout { conn, .. }
                     | Event::Connected { conn }
                     | Event::ConnectFailed { conn, .. }
                     | Event::Data { conn, .. }

@@ -22,7 +22,7 @@ use super::emitter::{emit_event, EventEmitter, ListenerChange};
 use super::loop_ctx::{LoopCtx, Tick};
 use super::options::{normalize_args, Options};
 use crate::address::is_ip;
-use crate::driver::conn::{family_of, Target, WriteOutcome};
+use crate::driver::conn::{family_of, ConnectPlan, Target, WriteOutcome};
 use crate::driver::{Conn, Event};
 use crate::proto::socket::{Emit, Flow, Io, Output, SocketMachine, WriteGrant};
 use crate::validate::{
@@ -59,16 +59,20 @@ pub struct PySocket {
     counted: bool,
     local: Option<SocketAddr>,
     remote: Option<SocketAddr>,
-    /// The host and port of the connection under way, for `'lookup'` and
-    /// the connection attempt events.
+    /// The host and port of the connection under way, for `'lookup'`.
     host: String,
     port: u16,
-    attempt: Option<SocketAddr>,
     destroy_on_finish: bool,
     block_list: Option<Py<PyAny>>,
     type_of_service: Option<u8>,
-    /// The local address to bind before connecting, if any.
-    local_bind: Option<SocketAddr>,
+    /// Happy Eyeballs is on for the connect under way.
+    auto_select: bool,
+    /// Port, local address and attempt timeout of a connect waiting for a
+    /// caller's `lookup` to answer.
+    pending_plan: Option<(u16, Option<SocketAddr>, Option<std::time::Duration>)>,
+    /// `autoSelectFamilyAttemptedAddresses` (`None` unless several
+    /// addresses were tried).
+    attempted: Option<Vec<String>>,
     /// The socket this one is piped into inside the core.
     core_pipe: Option<Py<PySocket>>,
 }
@@ -202,11 +206,12 @@ impl PySocket {
             remote: None,
             host: String::new(),
             port: 0,
-            attempt: None,
             destroy_on_finish: false,
             block_list: None,
             type_of_service: None,
-            local_bind: None,
+            auto_select: false,
+            pending_plan: None,
+            attempted: None,
             core_pipe: None,
         }
     }
@@ -464,22 +469,55 @@ impl PySocket {
             }
             Event::Closed { .. } => slf.borrow_mut().m.handle_closed(),
             Event::Lookup { result, .. } => {
-                let host = slf.borrow().host.clone();
+                let (host, all) = {
+                    let me = slf.borrow();
+                    (me.host.clone(), me.auto_select)
+                };
                 match result {
-                    Ok(ip) => {
-                        let port = slf.borrow().port;
-                        emit(
-                            slf.as_any(),
-                            ("lookup", py.None(), ip.to_string(), family_of(&ip), host),
-                        )?;
-                        Self::attempt(slf, SocketAddr::new(ip, port))?;
+                    // One 'lookup' per address with Happy Eyeballs, else one.
+                    Ok(ips) => {
+                        for ip in ips.iter().take(if all { ips.len() } else { 1 }) {
+                            emit(
+                                slf.as_any(),
+                                ("lookup", py.None(), ip.to_string(), family_of(ip), &host),
+                            )?;
+                        }
                     }
                     Err(error) => {
-                        let exc = PyErr::from(Error::from(error.clone())).into_value(py);
+                        let exc = PyErr::from(Error::from(error)).into_value(py);
                         emit(slf.as_any(), ("lookup", exc, py.None(), py.None(), host))?;
-                        slf.borrow_mut().m.handle_connect_failed(error.into());
                     }
                 }
+            }
+            Event::Attempt { addr, he, .. } => {
+                if he {
+                    let mut me = slf.borrow_mut();
+                    let text = format!("{}:{}", addr.ip(), addr.port());
+                    me.attempted.get_or_insert_with(Vec::new).push(text);
+                }
+                emit(
+                    slf.as_any(),
+                    ("connectionAttempt", addr.ip().to_string(), addr.port(), family_of(&addr.ip())),
+                )?;
+            }
+            Event::AttemptFailed { addr, error, .. } => {
+                let exc = Self::exception(slf, error);
+                emit(
+                    slf.as_any(),
+                    (
+                        "connectionAttemptFailed",
+                        addr.ip().to_string(),
+                        addr.port(),
+                        family_of(&addr.ip()),
+                        exc,
+                    ),
+                )?;
+            }
+            Event::AttemptTimeout { addr, .. } => {
+                emit(
+                    slf.as_any(),
+                    ("connectionAttemptTimeout", addr.ip().to_string(), addr.port(), family_of(&addr.ip())),
+                )?;
             }
             Event::Connected { .. } => {
                 let mut me = slf.borrow_mut();
@@ -498,51 +536,118 @@ impl PySocket {
                 }
                 me.m.handle_connected();
             }
-            Event::ConnectFailed { error, .. } => {
-                let attempt = slf.borrow().attempt;
-                if let Some(addr) = attempt {
-                    let exc = PyErr::from(Error::from(error.clone())).into_value(py);
-                    emit(
-                        slf.as_any(),
-                        (
-                            "connectionAttemptFailed",
-                            addr.ip().to_string(),
-                            addr.port(),
-                            family_of(&addr.ip()),
-                            exc,
-                        ),
-                    )?;
-                }
-                slf.borrow_mut().m.handle_connect_failed(error.into());
+            Event::ConnectFailed { errors, aggregate, .. } => {
+                let error = if aggregate {
+                    // Node's AggregateError: every attempt's error, the
+                    // first one's code; none at all means they were cut short.
+                    if errors.is_empty() {
+                        Error::SocketConnectionTimeout
+                    } else {
+                        let excs: Vec<Py<PyAny>> =
+                            errors.into_iter().map(|e| Self::exception(slf, e)).collect();
+                        let agg = py
+                            .import("tokionet._errors")?
+                            .getattr("AggregateError")?
+                            .call1((excs,))?;
+                        Self::foreign(slf, agg.unbind())
+                    }
+                } else {
+                    errors.into_iter().next().unwrap_or(Error::SocketConnectionTimeout)
+                };
+                slf.borrow_mut().m.handle_connect_failed(error);
             }
             Event::Accepted { .. } | Event::AcceptError { .. } => {}
         }
         Self::step(slf, false)
     }
 
-    fn blocked(slf: &Bound<'_, Self>, ip: &IpAddr) -> bool {
+    /// The callback handed to a caller's `lookup`: `(err, address, family)`,
+    /// or `(err, [{address, family}, ...])` when all addresses were asked for.
+    fn on_lookup(slf: &Bound<'_, Self>, args: &Bound<'_, PyTuple>) -> PyResult<()> {
         let py = slf.py();
-        let bl = slf.borrow().block_list.as_ref().map(|b| b.clone_ref(py));
-        bl.is_some_and(|bl| {
-            bl.bind(py)
+        let Some((port, local, auto_select)) = slf.borrow_mut().pending_plan.take() else {
+            return Ok(());
+        };
+        if !slf.borrow().m.connecting() {
+            return Ok(());
+        }
+        let host = slf.borrow().host.clone();
+        let arg = |i: usize| args.get_item(i).ok().filter(|a| !a.is_none());
+        if let Some(err) = arg(0) {
+            emit(slf.as_any(), ("lookup", &err, py.None(), py.None(), &host))?;
+            let e = Self::foreign(slf, err.unbind());
+            slf.borrow_mut().m.handle_connect_failed(e);
+            return Self::step(slf, true);
+        }
+        // (address, family) pairs, as given.
+        let mut entries: Vec<(Bound<'_, PyAny>, Bound<'_, PyAny>)> = Vec::new();
+        match arg(1) {
+            Some(list) if list.is_instance_of::<pyo3::types::PyList>() && auto_select.is_some() => {
+                for item in list.try_iter()? {
+                    let item = item?;
+                    entries.push((item.get_item("address")?, item.get_item("family")?));
+                }
+            }
+            Some(a) => entries.push((a, arg(2).unwrap_or_else(|| py.None().into_bound(py)))),
+            None => entries.push((py.None().into_bound(py), py.None().into_bound(py))),
+        }
+        let mut ips = Vec::new();
+        let mut first_error = None;
+        for (address, family) in &entries {
+            let fam = to_value(family).as_number().unwrap_or(f64::NAN);
+            emit(slf.as_any(), ("lookup", py.None(), address, family, &host))?;
+            let text = address.extract::<String>().ok().filter(|t| is_ip(t) != 0);
+            match (text, fam) {
+                (Some(t), f) if f == 4.0 || f == 6.0 => {
+                    if let Ok(ip) = t.parse::<IpAddr>() {
+                        ips.push(ip);
+                    }
+                }
+                (None, _) => {
+                    first_error.get_or_insert(Error::InvalidIpAddress(to_value(address).inspect()));
+                }
+                (Some(_), _) => {
+                    first_error.get_or_insert(Error::InvalidAddressFamily {
+                        family: to_value(family).inspect(),
+                        host: host.clone(),
+                        port: port.to_string(),
+                    });
+                }
+            }
+        }
+        if ips.is_empty() {
+            let e = first_error.unwrap_or_else(|| Error::InvalidIpAddress("undefined".into()));
+            slf.borrow_mut().m.handle_connect_failed(e);
+            return Self::step(slf, true);
+        }
+        let (conn, block_list) = {
+            let me = slf.borrow();
+            (me.conn.clone(), me.block_list.as_ref().map(|b| b.clone_ref(py)))
+        };
+        let block_list = block_list.and_then(|b| {
+            b.bind(py)
                 .cast::<super::blocklist::PyBlockList>()
-                .is_ok_and(|b| b.get().check_ip(*ip))
-        })
+                .ok()
+                .map(|b| Arc::clone(&b.get().inner))
+        });
+        if let Some(conn) = conn {
+            conn.spawn_connect(ConnectPlan {
+                target: Target::Resolved { ips, port },
+                local,
+                auto_select,
+                block_list,
+            });
+        }
+        Ok(())
     }
 
-    /// Emits `'connectionAttempt'` for the address being tried.
-    fn attempt(slf: &Bound<'_, Self>, addr: SocketAddr) -> PyResult<()> {
-        slf.borrow_mut().attempt = Some(addr);
-        emit(
-            slf.as_any(),
-            (
-                "connectionAttempt",
-                addr.ip().to_string(),
-                addr.port(),
-                family_of(&addr.ip()),
-            ),
-        )?;
-        Ok(())
+    /// Holds a caller's (or a composite) error object for the machine.
+    fn foreign(slf: &Bound<'_, Self>, obj: Py<PyAny>) -> Error {
+        let mut me = slf.borrow_mut();
+        let id = me.next_callback;
+        me.next_callback += 1;
+        me.foreign_errors.insert(id, obj);
+        Error::Foreign(id)
     }
 
     /// After an uncaught error under `run()`: close without listeners.
@@ -621,13 +726,17 @@ impl PySocket {
             port = validate_port(&port_v, "Port")?;
         }
         let ase = options.value("autoSelectFamily");
-        if !ase.is_nullish() {
-            validate_boolean(&ase, "options.autoSelectFamily")?;
-        }
+        let auto_select = if ase.is_nullish() {
+            config::default_auto_select_family()
+        } else {
+            validate_boolean(&ase, "options.autoSelectFamily")?
+        };
         let asfat = options.value("autoSelectFamilyAttemptTimeout");
-        if !asfat.is_nullish() {
-            config::attempt_timeout(&asfat, "options.autoSelectFamilyAttemptTimeout")?;
-        }
+        let attempt_timeout = if asfat.is_nullish() {
+            config::default_auto_select_family_attempt_timeout()
+        } else {
+            config::attempt_timeout(&asfat, "options.autoSelectFamilyAttemptTimeout")?
+        };
         let family = options.value("family");
         let ip_literal = is_ip(&host) != 0;
         let mut fam = 0u8;
@@ -689,6 +798,9 @@ impl PySocket {
         let ctx = Self::ctx(slf)?;
         let reading = slf.borrow().m.flow() != Flow::Paused;
         let conn = Conn::new(Arc::clone(&ctx.borrow().hub), reading);
+        // Node tries several addresses only for a host name looked up with
+        // no family and no local address.
+        let he = auto_select && !ip_literal && fam == 0 && !local_address.truthy();
         {
             let mut me = slf.borrow_mut();
             me.m.connect();
@@ -697,7 +809,8 @@ impl PySocket {
             me.port = port;
             me.local = None;
             me.remote = None;
-            me.attempt = None;
+            me.auto_select = he;
+            me.attempted = None;
         }
         let timeout_ms = slf
             .borrow()
@@ -709,35 +822,59 @@ impl PySocket {
         }
         ctx.borrow_mut()
             .register_socket(conn.id, slf.clone().unbind());
-        if ip_literal {
+        let lookup = options.get("lookup").filter(|l| !ip_literal && l.is_callable());
+        if let Some(lookup) = lookup {
+            // A caller's own resolver, called as dns.lookup is; its answer
+            // starts the attempts.
+            let hints = options.get("hints").filter(|h| to_value(h).truthy());
+            slf.borrow_mut().pending_plan = Some((
+                port,
+                local,
+                he.then(|| std::time::Duration::from_millis(u64::from(attempt_timeout))),
+            ));
+            let lookup_options = PyDict::new(py);
+            lookup_options.set_item("family", fam)?;
+            lookup_options.set_item("hints", hints.map_or_else(|| 0i64.into_pyobject(py).map(|i| i.into_any()), Ok)?)?;
+            lookup_options.set_item("all", he)?;
+            let sock = slf.clone().unbind();
+            let cb = pyo3::types::PyCFunction::new_closure(
+                py,
+                None,
+                None,
+                move |args: &Bound<'_, PyTuple>, _kw: Option<&Bound<'_, PyDict>>| -> PyResult<()> {
+                    PySocket::on_lookup(sock.bind(args.py()), args)
+                },
+            )?;
+            lookup.call1((&host, lookup_options, cb))?;
+            return Self::update_liveness(slf);
+        }
+        let target = if ip_literal {
             let ip: IpAddr = host
                 .split('%')
                 .next()
                 .unwrap_or(&host)
                 .parse()
                 .map_err(|_| Error::InvalidIpAddress(host.clone()))?;
-            let addr = SocketAddr::new(ip, port);
-            // Node emits the attempt on the next tick, then connects.
-            let f = slf.getattr(intern!(py, "_attempt"))?.unbind();
-            let args = PyTuple::new(
-                py,
-                [
-                    addr.ip().to_string().into_pyobject(py)?.into_any(),
-                    port.into_pyobject(py)?.into_any(),
-                ],
-            )?;
-            slf.borrow_mut().local_bind = local;
-            LoopCtx::defer(&ctx, Tick::Call(f, args.unbind()))?;
+            Target::Addr(SocketAddr::new(ip, port))
         } else {
-            conn.spawn_connect(
-                Target::Host {
-                    host,
-                    port,
-                    family: fam,
-                },
-                local,
-            );
-        }
+            Target::Host {
+                host,
+                port,
+                family: fam,
+            }
+        };
+        let block_list = slf.borrow().block_list.as_ref().and_then(|b| {
+            b.bind(py)
+                .cast::<super::blocklist::PyBlockList>()
+                .ok()
+                .map(|b| Arc::clone(&b.get().inner))
+        });
+        conn.spawn_connect(ConnectPlan {
+            target,
+            local,
+            auto_select: he.then(|| std::time::Duration::from_millis(u64::from(attempt_timeout))),
+            block_list,
+        });
         Self::update_liveness(slf)
     }
 }
@@ -934,33 +1071,6 @@ impl PySocket {
         let (options, callback) = normalize_args(slf.py(), args, kwargs)?;
         Self::connect_with(slf, &options, callback)?;
         Ok(slf.clone())
-    }
-
-    /// Emits `'connectionAttempt'` on the tick after `connect()`, then
-    /// connects unless the block list forbids the address.
-    fn _attempt(slf: &Bound<'_, Self>, ip: &str, port: u16) -> PyResult<()> {
-        if !slf.borrow().m.connecting() {
-            return Ok(());
-        }
-        let ip: IpAddr = ip
-            .parse()
-            .map_err(|_| Error::InvalidIpAddress(ip.to_string()))?;
-        let addr = SocketAddr::new(ip, port);
-        Self::attempt(slf, addr)?;
-        let (conn, local) = {
-            let me = slf.borrow();
-            (me.conn.clone(), me.local_bind)
-        };
-        let Some(conn) = conn else { return Ok(()) };
-        if Self::blocked(slf, &ip) {
-            slf.borrow_mut()
-                .m
-                .handle_connect_failed(Error::IpBlocked(ip.to_string()));
-            conn.spawn_idle();
-            return Self::step(slf, false);
-        }
-        conn.spawn_connect(Target::Addr(addr), local);
-        Ok(())
     }
 
     /// `write(data, encoding='utf8', callback=None)` -> bool.
@@ -1386,6 +1496,13 @@ impl PySocket {
     #[getter]
     fn local_family(&self) -> Option<&'static str> {
         self.local.as_ref().map(family_label)
+    }
+
+    /// `autoSelectFamilyAttemptedAddresses`: `"ip:port"` of each address
+    /// tried, when Happy Eyeballs tried several (else `None`).
+    #[getter]
+    fn auto_select_family_attempted_addresses(&self) -> Option<Vec<String>> {
+        self.attempted.clone()
     }
 
     #[getter]
