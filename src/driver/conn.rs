@@ -91,9 +91,16 @@ pub enum Target {
     Addr(SocketAddr),
     /// A host name, resolved by the system resolver; `family` 4 or 6 keeps
     /// only that family.
-    Host { host: String, port: u16, family: u8 },
+    Host {
+        host: String,
+        port: u16,
+        family: u8,
+    },
     /// Addresses a caller's own `lookup` found, in its order.
-    Resolved { ips: Vec<IpAddr>, port: u16 },
+    Resolved {
+        ips: Vec<IpAddr>,
+        port: u16,
+    },
 }
 
 /// How one attempt ended without a connection.
@@ -382,30 +389,45 @@ impl Conn {
                     Err(e) => return Err(Some((vec![e.into()], false))),
                 }
             }
-            Target::Resolved { ips, port } if plan.auto_select.is_some() => (attempt_order(ips), *port),
+            Target::Resolved { ips, port } if plan.auto_select.is_some() => {
+                (attempt_order(ips), *port)
+            }
             Target::Resolved { ips, port } => (ips.iter().take(1).copied().collect(), *port),
         };
         let he = candidates.len() > 1;
         let mut errors = Vec::new();
         for (i, ip) in candidates.iter().enumerate() {
             let addr = SocketAddr::new(*ip, port);
-            let blocked = plan
-                .block_list
-                .as_ref()
-                .is_some_and(|bl| bl.read().unwrap_or_else(PoisonError::into_inner).check_ip(*ip));
+            let blocked = plan.block_list.as_ref().is_some_and(|bl| {
+                bl.read()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .check_ip(*ip)
+            });
             if blocked {
                 // Node: a single attempt is announced, then refused; among
                 // several, a blocked one is only reported as failed.
                 let error = Error::IpBlocked(ip.to_string());
                 if he {
-                    self.push(Event::AttemptFailed { conn: self.id, addr, error: error.clone() });
+                    self.push(Event::AttemptFailed {
+                        conn: self.id,
+                        addr,
+                        error: error.clone(),
+                    });
                     errors.push(error);
                     continue;
                 }
-                self.push(Event::Attempt { conn: self.id, addr, he });
+                self.push(Event::Attempt {
+                    conn: self.id,
+                    addr,
+                    he,
+                });
                 return Err(Some((vec![error], false)));
             }
-            self.push(Event::Attempt { conn: self.id, addr, he });
+            self.push(Event::Attempt {
+                conn: self.id,
+                addr,
+                he,
+            });
             let last = i + 1 == candidates.len();
             let limit = if he && !last { plan.auto_select } else { None };
             let local = match (he, plan.local) {
@@ -426,7 +448,10 @@ impl Conn {
                 Ok(stream) => return Ok(stream),
                 Err(AttemptError::Cancelled) => return Err(None),
                 Err(AttemptError::TimedOut) => {
-                    self.push(Event::AttemptTimeout { conn: self.id, addr });
+                    self.push(Event::AttemptTimeout {
+                        conn: self.id,
+                        addr,
+                    });
                     errors.push(
                         SystemError::new(libc::ETIMEDOUT, "connect")
                             .with_address(ip.to_string(), Some(port))
@@ -434,7 +459,11 @@ impl Conn {
                     );
                 }
                 Err(AttemptError::Failed(error)) => {
-                    self.push(Event::AttemptFailed { conn: self.id, addr, error: error.clone() });
+                    self.push(Event::AttemptFailed {
+                        conn: self.id,
+                        addr,
+                        error: error.clone(),
+                    });
                     errors.push(error);
                 }
             }
@@ -467,7 +496,11 @@ impl Conn {
         match sock.connect(&addr.into()) {
             Ok(()) => {}
             Err(e) if e.raw_os_error() == Some(libc::EINPROGRESS) => {}
-            Err(e) => return Err(AttemptError::Failed(Self::connect_error(&e, addr, local).into())),
+            Err(e) => {
+                return Err(AttemptError::Failed(
+                    Self::connect_error(&e, addr, local).into(),
+                ))
+            }
         }
         let stream = TcpStream::from_std(sock.into()).map_err(|e| fail(&e, "connect", addr))?;
         let closed_meanwhile = async {
@@ -491,7 +524,9 @@ impl Conn {
             () = deadline => return Err(AttemptError::TimedOut),
         }
         if let Some(e) = stream.take_error().map_err(|e| fail(&e, "connect", addr))? {
-            return Err(AttemptError::Failed(Self::connect_error(&e, addr, local).into()));
+            return Err(AttemptError::Failed(
+                Self::connect_error(&e, addr, local).into(),
+            ));
         }
         Ok(stream)
     }

@@ -305,23 +305,25 @@ impl SocketMachine {
     /// caller sends the bytes and reports with [`Self::sent`] or
     /// [`Self::queued`].
     pub fn write(&mut self, len: usize, callback: CallbackId) -> WriteGrant {
-        if self.destroyed() {
-            self.callback(callback, Some(Error::StreamDestroyed));
-            return WriteGrant::Refused;
-        }
-        if self.ended_by_peer {
-            self.callback(callback, Some(Error::EndedByPeer));
-            self.destroy(Some(Error::EndedByPeer));
-            return WriteGrant::Refused;
-        }
-        if self.ending {
-            self.callback(callback, Some(Error::StreamWriteAfterEnd));
-            self.destroy(Some(Error::StreamWriteAfterEnd));
-            return WriteGrant::Refused;
-        }
-        if !self.has_handle {
-            self.callback(callback, Some(Error::SocketClosed));
-            self.destroy(Some(Error::SocketClosed));
+        // Node checks "ended" before "destroyed"; once the peer's FIN has
+        // ended this side too, the error is EPIPE.
+        let refused = if self.ending && self.ended_by_peer {
+            Some(Error::EndedByPeer)
+        } else if self.ending {
+            Some(Error::StreamWriteAfterEnd)
+        } else if self.destroyed() {
+            Some(Error::StreamDestroyed)
+        } else if !self.has_handle {
+            Some(Error::SocketClosed)
+        } else {
+            None
+        };
+        if let Some(error) = refused {
+            self.callback(callback, Some(error.clone()));
+            // A destroyed stream only tells the callback.
+            if error != Error::StreamDestroyed {
+                self.destroy(Some(error));
+            }
             return WriteGrant::Refused;
         }
         let ret = self.writes.accept(len);
@@ -704,10 +706,11 @@ mod tests {
                 Emit::Error(Error::StreamWriteAfterEnd)
             ]
         );
+        // Still "write after end" once destroyed: Node checks that first.
         assert_eq!(m.write(1, 6), WriteGrant::Refused);
         assert_eq!(
             emits(&mut m),
-            vec![Emit::Callback(6, Some(Error::StreamDestroyed))]
+            vec![Emit::Callback(6, Some(Error::StreamWriteAfterEnd))]
         );
         m.handle_closed();
         assert_eq!(emits(&mut m), vec![Emit::Close(Some(true))]);

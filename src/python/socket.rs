@@ -67,6 +67,8 @@ pub struct PySocket {
     type_of_service: Option<u8>,
     /// Happy Eyeballs is on for the connect under way.
     auto_select: bool,
+    /// The accepting server has been told this connection is gone.
+    left_server: bool,
     /// Port, local address and attempt timeout of a connect waiting for a
     /// caller's `lookup` to answer.
     pending_plan: Option<(u16, Option<SocketAddr>, Option<std::time::Duration>)>,
@@ -210,6 +212,7 @@ impl PySocket {
             block_list: None,
             type_of_service: None,
             auto_select: false,
+            left_server: false,
             pending_plan: None,
             attempted: None,
             core_pipe: None,
@@ -309,6 +312,9 @@ impl PySocket {
     }
 
     fn command(slf: &Bound<'_, Self>, io: Io) {
+        if matches!(io, Io::Close { .. }) {
+            Self::leave_server(slf);
+        }
         let conn = slf.borrow().conn.clone();
         let Some(conn) = conn else { return };
         match io {
@@ -331,7 +337,6 @@ impl PySocket {
             }
             Emit::Data(chunk) => Self::emit_data(slf, &chunk)?,
             Emit::End => {
-                slf.borrow_mut().m.end_emitted();
                 let decoder = slf.borrow().decoder.as_ref().map(|d| d.clone_ref(py));
                 if let Some(d) = decoder {
                     let rest = d.bind(py).call_method(
@@ -344,6 +349,9 @@ impl PySocket {
                     }
                 }
                 emit(any, ("end",))?;
+                // Node ends its own side on the tick after 'end': writes made
+                // by 'end' listeners still go out.
+                slf.borrow_mut().m.end_emitted();
             }
             Emit::Prefinish => {
                 emit(any, ("prefinish",))?;
@@ -370,12 +378,7 @@ impl PySocket {
                     Some(h) => emit(any, ("close", h))?,
                     None => emit(any, ("close",))?,
                 };
-                let server = slf.borrow().server.as_ref().map(|s| s.clone_ref(py));
-                if let Some(server) = server {
-                    if let Ok(server) = server.bind(py).cast::<super::server::PyServer>() {
-                        super::server::PyServer::connection_closed(server)?;
-                    }
-                }
+                Self::leave_server(slf);
             }
             Emit::Callback(id, err) => {
                 let cb = slf.borrow_mut().callbacks.remove(&id);
@@ -388,6 +391,30 @@ impl PySocket {
             }
         }
         Ok(())
+    }
+
+    /// Tells the accepting server once that this connection is gone (Node
+    /// does it in `_destroy`, so the server's `'close'` can precede the
+    /// socket's).
+    fn leave_server(slf: &Bound<'_, Self>) {
+        let py = slf.py();
+        let server = {
+            let mut me = slf.borrow_mut();
+            if me.left_server {
+                return;
+            }
+            me.left_server = true;
+            me.server.as_ref().map(|s| s.clone_ref(py))
+        };
+        if let Some(server) = server {
+            if let Ok(server) = server.bind(py).cast::<super::server::PyServer>() {
+                if let Err(e) = super::server::PyServer::connection_closed(server) {
+                    if let Ok(ctx) = Self::ctx(slf) {
+                        LoopCtx::report(&ctx, e);
+                    }
+                }
+            }
+        }
     }
 
     /// The Python exception for an error (the caller's own object for
@@ -497,7 +524,12 @@ impl PySocket {
                 }
                 emit(
                     slf.as_any(),
-                    ("connectionAttempt", addr.ip().to_string(), addr.port(), family_of(&addr.ip())),
+                    (
+                        "connectionAttempt",
+                        addr.ip().to_string(),
+                        addr.port(),
+                        family_of(&addr.ip()),
+                    ),
                 )?;
             }
             Event::AttemptFailed { addr, error, .. } => {
@@ -516,7 +548,12 @@ impl PySocket {
             Event::AttemptTimeout { addr, .. } => {
                 emit(
                     slf.as_any(),
-                    ("connectionAttemptTimeout", addr.ip().to_string(), addr.port(), family_of(&addr.ip())),
+                    (
+                        "connectionAttemptTimeout",
+                        addr.ip().to_string(),
+                        addr.port(),
+                        family_of(&addr.ip()),
+                    ),
                 )?;
             }
             Event::Connected { .. } => {
@@ -536,15 +573,19 @@ impl PySocket {
                 }
                 me.m.handle_connected();
             }
-            Event::ConnectFailed { errors, aggregate, .. } => {
+            Event::ConnectFailed {
+                errors, aggregate, ..
+            } => {
                 let error = if aggregate {
                     // Node's AggregateError: every attempt's error, the
                     // first one's code; none at all means they were cut short.
                     if errors.is_empty() {
                         Error::SocketConnectionTimeout
                     } else {
-                        let excs: Vec<Py<PyAny>> =
-                            errors.into_iter().map(|e| Self::exception(slf, e)).collect();
+                        let excs: Vec<Py<PyAny>> = errors
+                            .into_iter()
+                            .map(|e| Self::exception(slf, e))
+                            .collect();
                         let agg = py
                             .import("tokionet._errors")?
                             .getattr("AggregateError")?
@@ -552,7 +593,10 @@ impl PySocket {
                         Self::foreign(slf, agg.unbind())
                     }
                 } else {
-                    errors.into_iter().next().unwrap_or(Error::SocketConnectionTimeout)
+                    errors
+                        .into_iter()
+                        .next()
+                        .unwrap_or(Error::SocketConnectionTimeout)
                 };
                 slf.borrow_mut().m.handle_connect_failed(error);
             }
@@ -622,7 +666,10 @@ impl PySocket {
         }
         let (conn, block_list) = {
             let me = slf.borrow();
-            (me.conn.clone(), me.block_list.as_ref().map(|b| b.clone_ref(py)))
+            (
+                me.conn.clone(),
+                me.block_list.as_ref().map(|b| b.clone_ref(py)),
+            )
         };
         let block_list = block_list.and_then(|b| {
             b.bind(py)
@@ -822,7 +869,9 @@ impl PySocket {
         }
         ctx.borrow_mut()
             .register_socket(conn.id, slf.clone().unbind());
-        let lookup = options.get("lookup").filter(|l| !ip_literal && l.is_callable());
+        let lookup = options
+            .get("lookup")
+            .filter(|l| !ip_literal && l.is_callable());
         if let Some(lookup) = lookup {
             // A caller's own resolver, called as dns.lookup is; its answer
             // starts the attempts.
@@ -834,7 +883,10 @@ impl PySocket {
             ));
             let lookup_options = PyDict::new(py);
             lookup_options.set_item("family", fam)?;
-            lookup_options.set_item("hints", hints.map_or_else(|| 0i64.into_pyobject(py).map(|i| i.into_any()), Ok)?)?;
+            lookup_options.set_item(
+                "hints",
+                hints.map_or_else(|| 0i64.into_pyobject(py).map(Bound::into_any), Ok)?,
+            )?;
             lookup_options.set_item("all", he)?;
             let sock = slf.clone().unbind();
             let cb = pyo3::types::PyCFunction::new_closure(
