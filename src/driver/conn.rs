@@ -57,6 +57,8 @@ struct Shared {
     pipe_from: Option<Weak<Conn>>,
     /// That connection found the queue full and waits for room.
     pipe_waiting: bool,
+    /// A task runs this connection (it reports `Closed` when told to close).
+    task: bool,
 }
 
 /// How many bytes a core pipe lets wait in the destination's queue before
@@ -280,9 +282,17 @@ impl Conn {
     }
 
     pub fn close(&self, reset: bool) {
-        self.command(|s| {
-            s.close.get_or_insert(reset);
-        });
+        let mut s = self.lock();
+        s.close.get_or_insert(reset);
+        let orphan = !s.task;
+        drop(s);
+        if orphan {
+            // Nothing was ever started (a caller's lookup failed): the
+            // close is done at once, and told like any other.
+            self.push(Event::Closed { conn: self.id });
+        } else {
+            self.wake.notify_one();
+        }
     }
 
     /// The idle timeout in milliseconds (0: none). Activity re-arms it.
@@ -333,13 +343,21 @@ impl Conn {
 
     fn attach(&self, stream: TcpStream) -> Arc<TcpStream> {
         let stream = Arc::new(stream);
-        self.lock().stream = Some(Arc::clone(&stream));
+        let mut s = self.lock();
+        s.stream = Some(Arc::clone(&stream));
+        s.task = true;
         stream
     }
 
     /// Connects as `plan` says (resolving, trying each address in turn),
     /// then runs.
     pub fn spawn_connect(self: &Arc<Self>, plan: ConnectPlan) {
+        let mut s = self.lock();
+        if s.close.is_some() {
+            return;
+        }
+        s.task = true;
+        drop(s);
         let conn = Arc::clone(self);
         runtime::get().spawn(async move {
             match conn.connect(plan).await {
