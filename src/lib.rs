@@ -31,6 +31,12 @@ pub mod value;
 #[cfg(feature = "python")]
 mod python;
 
+/// Only the Python extension picks the allocator; Rust programs using the
+/// crate keep their own.
+#[cfg(feature = "python")]
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 pub use address::{is_ip, is_ipv4, is_ipv6, Family, SocketAddress};
 pub use blocklist::BlockList;
 pub use error::{Error, ErrorClass, SystemError};

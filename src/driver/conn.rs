@@ -690,7 +690,24 @@ impl Conn {
                 r = stream.readable(), if reading => {
                     if r.is_ok() {
                         buf.reserve(READ_CHUNK);
-                        match stream.try_read_buf(&mut buf) {
+                        let room = buf.capacity() - buf.len();
+                        let mut short = 0;
+                        // A short read drained the socket (as libuv assumes
+                        // too): report WouldBlock to tokio so it forgets the
+                        // readiness now, instead of paying a read that
+                        // returns EAGAIN next time round.
+                        let read = stream.try_io(Interest::READABLE, || match stream.try_read_buf(&mut buf) {
+                            Ok(n) if n > 0 && n < room => {
+                                short = n;
+                                Err(io::ErrorKind::WouldBlock.into())
+                            }
+                            other => other,
+                        });
+                        let read = match read {
+                            Err(e) if e.kind() == io::ErrorKind::WouldBlock && short > 0 => Ok(short),
+                            other => other,
+                        };
+                        match read {
                             Ok(0) => {
                                 eof = true;
                                 self.push(Event::Eof { conn: self.id });
