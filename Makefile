@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 export VIRTUAL_ENV := $(abspath $(VENV))
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 
-.PHONY: setup build test test-rust test-python lint format bench demo clean
+.PHONY: setup build test test-rust test-python lint format bench bench-echo demo clean
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -47,6 +47,12 @@ test: lint test-rust test-python
 
 bench: build
 	python -m pytest benches --benchmark-only --benchmark-columns=min,median,ops -q
+
+# Echo servers against uvloop, asyncio, Node 24 and C, with the shared load
+# generator (~8 minutes; needs ../shared/bench built by its setup.sh).
+bench-echo: build
+	cd ../shared/bench && sh setup.sh
+	python benches/echo_compare.py
 
 demo: build
 	python examples/echo.py
