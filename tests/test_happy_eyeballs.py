@@ -181,3 +181,39 @@ def test_lookup_errors_and_bad_answers() -> None:
     assert ("lookup", "no such host", (None, None, "a.test")) in out
     assert ("a-error", "no such host") in out
     assert ("b-error", "ERR_INVALID_IP_ADDRESS", "Invalid IP address: 'not-an-ip'") in out
+
+
+def test_server_block_list_drops_blocked_peers_silently() -> None:
+    out: list[Any] = []
+
+    def main() -> None:
+        bl = net.BlockList()
+        bl.add_address("127.0.0.1")
+
+        def on_connection(sock: Any) -> None:
+            out.append(("connection", sock.remote_address))
+            sock.end()
+            server.close()
+
+        server = net.create_server({"blockList": bl}, on_connection)
+        server.on("drop", lambda d: out.append("drop"))
+
+        def ready() -> None:
+            port = server.address()["port"]
+            blocked = net.connect(port, "127.0.0.1")
+            blocked.on("error", lambda e: out.append(("blocked-error", e.code)))
+            blocked.on("close", lambda h: (out.append("blocked-close"), allowed()))
+            blocked.resume()
+
+            def allowed() -> None:
+                # From 127.0.0.2: the kernel would pick 127.0.0.1 otherwise.
+                net.connect(port=port, host="127.0.0.1", local_address="127.0.0.2").resume()
+
+        server.listen(0, "0.0.0.0", ready)
+
+    net.run(main)
+    # The blocked peer sees its connection closed and the server says
+    # nothing; a peer that is not blocked is served as usual.
+    assert out[0] == "blocked-close"
+    assert out[-1] == ("connection", "127.0.0.2")
+    assert "drop" not in out

@@ -151,6 +151,18 @@ impl PyServer {
             emit(slf.as_any(), ("drop", data))?;
             return Ok(());
         }
+        // A blocked peer is closed without a word, and not counted.
+        let blocked = slf.borrow().block_list.as_ref().is_some_and(|bl| {
+            let peer = conn.peer_addr();
+            bl.bind(py)
+                .cast::<super::blocklist::PyBlockList>()
+                .is_ok_and(|b| peer.is_some_and(|p| b.get().check_ip(p.ip())))
+        });
+        if blocked {
+            slf.borrow_mut().m.connection_closed();
+            conn.close(false);
+            return Ok(());
+        }
         let ctx = Self::ctx(slf)?;
         let (allow_half_open, paused, hwm, no_delay, keep_alive) = {
             let me = slf.borrow();
