@@ -310,8 +310,10 @@ impl SystemError {
         }
     }
 
+    /// An I/O error; one with no errno (a path too long for a Unix socket
+    /// address, say) is EINVAL, as libuv reports it.
     pub fn from_io(err: &std::io::Error, syscall: impl Into<String>) -> Self {
-        Self::new(err.raw_os_error().unwrap_or(0), syscall)
+        Self::new(err.raw_os_error().unwrap_or(22), syscall)
     }
 
     #[must_use]

@@ -92,9 +92,6 @@ def test_module_defaults_match_node() -> None:
 
 # --- Server and Socket subjects (on a real loop, loopback only) -----------------
 
-# Subjects whose cases need IPC (Unix sockets): they come with the IPC issue.
-IPC_PENDING = "IPC (Unix domain sockets) is not implemented yet"
-
 
 def _closed_port() -> int:
     with socket.socket() as s:
@@ -362,9 +359,9 @@ def test_server_and_socket_subjects_match_node(tmp_path: Any, monkeypatch: Any) 
 
     failures, pending = asyncio.run(main())
     assert not failures, f"{len(failures)} of {len(todo)} differ:\n" + "\n".join(failures)
-    # Only IPC cases may wait for their issue, and they must say so.
-    assert all("path" in js or "'abc'" in js for js in pending), pending
-    assert len(todo) - len(pending) >= 100
+    # Every case runs now (IPC included): nothing may be left pending.
+    assert not pending, pending
+    assert len(todo) >= 110
 
 
 def test_every_subject_has_a_runner() -> None:

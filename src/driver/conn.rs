@@ -17,6 +17,8 @@ use bytes::{Bytes, BytesMut};
 use socket2::SockRef;
 use tokio::io::Interest;
 use tokio::net::TcpStream;
+
+use super::stream::Stream;
 use tokio::sync::Notify;
 
 use super::hub::{Event, Hub};
@@ -40,7 +42,7 @@ struct Chunk {
 
 #[derive(Debug, Default)]
 struct Shared {
-    stream: Option<Arc<TcpStream>>,
+    stream: Option<Arc<Stream>>,
     queue: VecDeque<Chunk>,
     reading: bool,
     shutdown: bool,
@@ -103,6 +105,9 @@ pub enum Target {
         ips: Vec<IpAddr>,
         port: u16,
     },
+    /// A Unix domain socket: a file path, or a Linux abstract name (a
+    /// leading NUL byte).
+    Path(String),
 }
 
 /// How one attempt ended without a connection.
@@ -162,7 +167,7 @@ impl Conn {
         let mut sent = 0;
         if s.queue.is_empty() {
             if let Some(stream) = &s.stream {
-                match SockRef::from(&**stream).send_with_flags(data, libc::MSG_NOSIGNAL) {
+                match stream.sock().send_with_flags(data, libc::MSG_NOSIGNAL) {
                     Ok(n) => sent = n,
                     Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
                     Err(e) => return Err(write_error(&e)),
@@ -196,7 +201,7 @@ impl Conn {
         let mut sent = 0;
         if s.queue.is_empty() {
             if let Some(stream) = &s.stream {
-                match SockRef::from(&**stream).send_with_flags(data, libc::MSG_NOSIGNAL) {
+                match stream.sock().send_with_flags(data, libc::MSG_NOSIGNAL) {
                     Ok(n) => sent = n,
                     Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
                     Err(e) => return Err(write_error(&e)),
@@ -310,18 +315,15 @@ impl Conn {
     /// Runs `f` on the socket if it is connected.
     pub fn with_socket<R>(&self, f: impl FnOnce(SockRef<'_>) -> R) -> Option<R> {
         let s = self.lock();
-        s.stream.as_deref().map(|st| f(SockRef::from(st)))
+        s.stream.as_deref().map(|st| f(st.sock()))
     }
 
     pub fn local_addr(&self) -> Option<SocketAddr> {
-        self.lock()
-            .stream
-            .as_ref()
-            .and_then(|s| s.local_addr().ok())
+        self.lock().stream.as_ref().and_then(|s| s.local_addr())
     }
 
     pub fn peer_addr(&self) -> Option<SocketAddr> {
-        self.lock().stream.as_ref().and_then(|s| s.peer_addr().ok())
+        self.lock().stream.as_ref().and_then(|s| s.peer_addr())
     }
 
     // ---- the task ----------------------------------------------------------
@@ -333,7 +335,7 @@ impl Conn {
     /// Takes an accepted stream: it is in place at once (so its addresses
     /// are known when the loop hears of the connection); `start` runs it
     /// once the loop has been told, so no event can come before that news.
-    pub fn adopt(self: &Arc<Self>, stream: TcpStream) -> impl FnOnce() {
+    pub fn adopt(self: &Arc<Self>, stream: Stream) -> impl FnOnce() {
         let stream = self.attach(stream);
         let conn = Arc::clone(self);
         move || {
@@ -341,7 +343,7 @@ impl Conn {
         }
     }
 
-    fn attach(&self, stream: TcpStream) -> Arc<TcpStream> {
+    fn attach(&self, stream: Stream) -> Arc<Stream> {
         let stream = Arc::new(stream);
         let mut s = self.lock();
         s.stream = Some(Arc::clone(&stream));
@@ -380,8 +382,15 @@ impl Conn {
     }
 
     /// Resolves and tries the addresses; `Err(None)` when closed meanwhile.
-    async fn connect(&self, plan: ConnectPlan) -> Result<TcpStream, Option<(Vec<Error>, bool)>> {
+    async fn connect(&self, plan: ConnectPlan) -> Result<Stream, Option<(Vec<Error>, bool)>> {
         let (candidates, port) = match &plan.target {
+            Target::Path(path) => {
+                return match self.connect_unix(path).await {
+                    Ok(stream) => Ok(Stream::Unix(stream)),
+                    Err(AttemptError::Failed(e)) => Err(Some((vec![e], false))),
+                    Err(_) => Err(None),
+                };
+            }
             Target::Addr(a) => (vec![a.ip()], a.port()),
             Target::Host { host, port, family } => {
                 let found = tokio::net::lookup_host((host.as_str(), *port))
@@ -463,7 +472,7 @@ impl Conn {
                 (false, l) => l,
             };
             match self.attempt(addr, local, limit).await {
-                Ok(stream) => return Ok(stream),
+                Ok(stream) => return Ok(Stream::Tcp(stream)),
                 Err(AttemptError::Cancelled) => return Err(None),
                 Err(AttemptError::TimedOut) => {
                     self.push(Event::AttemptTimeout {
@@ -487,6 +496,39 @@ impl Conn {
             }
         }
         Err(Some((errors, he)))
+    }
+
+    /// A Unix socket connect; Node's error names the path, with no port.
+    async fn connect_unix(&self, path: &str) -> Result<tokio::net::UnixStream, AttemptError> {
+        let fail = |e: &io::Error| {
+            AttemptError::Failed(
+                SystemError::from_io(e, "connect")
+                    .with_address(path, None)
+                    .into(),
+            )
+        };
+        let addr = unix_addr(path).map_err(|e| fail(&e))?;
+        let sock = socket2::Socket::new(
+            socket2::Domain::UNIX,
+            socket2::Type::STREAM.nonblocking().cloexec(),
+            None,
+        )
+        .map_err(|e| fail(&e))?;
+        match sock.connect(&addr) {
+            Ok(()) => {}
+            Err(e) if matches!(e.raw_os_error(), Some(libc::EINPROGRESS | libc::EAGAIN)) => {}
+            Err(e) => return Err(fail(&e)),
+        }
+        let std_stream: std::os::unix::net::UnixStream = sock.into();
+        let stream = tokio::net::UnixStream::from_std(std_stream).map_err(|e| fail(&e))?;
+        stream.writable().await.map_err(|e| fail(&e))?;
+        if let Some(e) = stream.take_error().map_err(|e| fail(&e))? {
+            return Err(fail(&e));
+        }
+        if self.lock().close.is_some() {
+            return Err(AttemptError::Cancelled);
+        }
+        Ok(stream)
     }
 
     /// One connection attempt, bounded by `limit` when given.
@@ -571,14 +613,14 @@ impl Conn {
 
     /// Flushes what the queue holds; returns how many writes completed and
     /// whether the kernel pushed back.
-    fn flush(s: &mut Shared, stream: &TcpStream) -> Result<(usize, bool), SystemError> {
+    fn flush(s: &mut Shared, stream: &Stream) -> Result<(usize, bool), SystemError> {
         let mut completed = 0;
         while let Some(front) = s.queue.front_mut() {
             let rest = &front.data[front.sent..];
             // Through try_io, so that tokio forgets the readiness when the
             // kernel says EAGAIN and the next writable() really waits.
             match stream.try_io(Interest::WRITABLE, || {
-                SockRef::from(stream).send_with_flags(rest, libc::MSG_NOSIGNAL)
+                stream.sock().send_with_flags(rest, libc::MSG_NOSIGNAL)
             }) {
                 Ok(n) => {
                     front.sent += n;
@@ -611,7 +653,7 @@ impl Conn {
         }
     }
 
-    async fn run(&self, stream: Arc<TcpStream>) {
+    async fn run(&self, stream: Arc<Stream>) {
         let mut buf = BytesMut::new();
         let mut eof = false;
         let mut failed = false;
@@ -627,7 +669,7 @@ impl Conn {
                     s.stream = None;
                     s.pipe_to = None;
                     if reset {
-                        let _ = SockRef::from(&*stream).set_linger(Some(Duration::ZERO));
+                        let _ = stream.sock().set_linger(Some(Duration::ZERO));
                     }
                     break;
                 }
@@ -641,7 +683,7 @@ impl Conn {
                 }
                 if error.is_none() && !failed && !shut && s.shutdown && s.queue.is_empty() {
                     shut = true;
-                    match SockRef::from(&*stream).shutdown(std::net::Shutdown::Write) {
+                    match stream.sock().shutdown(std::net::Shutdown::Write) {
                         Ok(()) => self.push(Event::ShutdownDone { conn: self.id }),
                         Err(e) if e.raw_os_error() == Some(libc::ENOTCONN) => {
                             self.push(Event::ShutdownDone { conn: self.id });
@@ -751,6 +793,12 @@ impl Conn {
         drop(stream);
         self.push(Event::Closed { conn: self.id });
     }
+}
+
+/// A Unix socket address: a path, or a Linux abstract name after a NUL
+/// byte (socket2 knows both).
+pub fn unix_addr(path: &str) -> io::Result<socket2::SockAddr> {
+    socket2::SockAddr::unix(path)
 }
 
 fn lookup_error(host: &str, e: Option<&io::Error>) -> SystemError {

@@ -1,6 +1,7 @@
-//! Listening sockets: bound and listening synchronously (so errors are known
-//! at once, and reported by the caller on a later tick as Node does), then
-//! an accept task per listener that hands each connection to the hub.
+//! Listening sockets, TCP or Unix: bound and listening synchronously (so
+//! errors are known at once, and reported by the caller on a later tick as
+//! Node does), then an accept task per listener that hands each connection
+//! to the hub.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -9,17 +10,33 @@ use std::time::Duration;
 use socket2::{Domain, Socket, Type};
 use tokio::task::JoinHandle;
 
-use super::conn::Conn;
+use super::conn::{unix_addr, Conn};
 use super::hub::{Event, Hub};
 use super::runtime;
+use super::stream::Stream;
 use crate::SystemError;
+
+/// Where to listen.
+#[derive(Debug, Clone)]
+pub enum Endpoint {
+    Tcp {
+        addr: SocketAddr,
+        ipv6_only: bool,
+        reuse_port: bool,
+    },
+    /// A Unix socket path (or abstract name); the modes add read/write
+    /// permission for everyone (`readableAll`/`writableAll`).
+    Unix {
+        path: String,
+        readable_all: bool,
+        writable_all: bool,
+    },
+}
 
 #[derive(Debug, Clone)]
 pub struct ListenConfig {
-    pub addr: SocketAddr,
+    pub endpoint: Endpoint,
     pub backlog: i32,
-    pub ipv6_only: bool,
-    pub reuse_port: bool,
     /// Whether accepted connections start reading at once.
     pub start_reading: bool,
 }
@@ -27,58 +44,117 @@ pub struct ListenConfig {
 #[derive(Debug)]
 pub struct Listener {
     task: Option<JoinHandle<()>>,
-    local: SocketAddr,
+    local: Option<SocketAddr>,
+    /// The socket file to remove on close (not for abstract names).
+    unlink: Option<String>,
 }
 
 fn bind(cfg: &ListenConfig) -> std::io::Result<Socket> {
-    let sock = Socket::new(
-        Domain::for_address(cfg.addr),
-        Type::STREAM.nonblocking().cloexec(),
-        None,
-    )?;
-    // As libuv does for every TCP listener.
-    sock.set_reuse_address(true)?;
-    if cfg.addr.is_ipv6() {
-        sock.set_only_v6(cfg.ipv6_only)?;
-    }
-    if cfg.reuse_port {
-        sock.set_reuse_port(true)?;
-    }
-    sock.bind(&cfg.addr.into())?;
+    let sock = match &cfg.endpoint {
+        Endpoint::Tcp {
+            addr,
+            ipv6_only,
+            reuse_port,
+        } => {
+            let sock = Socket::new(
+                Domain::for_address(*addr),
+                Type::STREAM.nonblocking().cloexec(),
+                None,
+            )?;
+            // As libuv does for every TCP listener.
+            sock.set_reuse_address(true)?;
+            if addr.is_ipv6() {
+                sock.set_only_v6(*ipv6_only)?;
+            }
+            if *reuse_port {
+                sock.set_reuse_port(true)?;
+            }
+            sock.bind(&(*addr).into())?;
+            sock
+        }
+        Endpoint::Unix { path, .. } => {
+            let sock = Socket::new(Domain::UNIX, Type::STREAM.nonblocking().cloexec(), None)?;
+            sock.bind(&unix_addr(path)?)?;
+            sock
+        }
+    };
     sock.listen(cfg.backlog)?;
     Ok(sock)
 }
 
+/// `fchmod` for `readableAll` / `writableAll`.
+fn chmod(path: &str, readable_all: bool, writable_all: bool) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let mut mode = 0;
+    if readable_all {
+        mode |= 0o444;
+    }
+    if writable_all {
+        mode |= 0o222;
+    }
+    let meta = std::fs::metadata(path)?;
+    let mut perms = meta.permissions();
+    perms.set_mode(perms.mode() | mode);
+    std::fs::set_permissions(path, perms)
+}
+
 impl Listener {
     /// Binds and listens; errors read as Node's `listen E...: <description>
-    /// address:port`.
+    /// address[:port]`.
     pub fn listen(hub: Arc<Hub>, server: u64, cfg: &ListenConfig) -> Result<Self, SystemError> {
-        let sock = bind(cfg).map_err(|e| {
-            SystemError::from_io(&e, "listen")
-                .with_address(cfg.addr.ip().to_string(), Some(cfg.addr.port()))
-                .described()
-        })?;
-        let local = sock
-            .local_addr()
-            .ok()
-            .and_then(|a| a.as_socket())
-            .unwrap_or(cfg.addr);
-        let std_listener: std::net::TcpListener = sock.into();
+        let fail = |e: &std::io::Error| {
+            let err = SystemError::from_io(e, "listen").described();
+            match &cfg.endpoint {
+                Endpoint::Tcp { addr, .. } => {
+                    err.with_address(addr.ip().to_string(), Some(addr.port()))
+                }
+                Endpoint::Unix { path, .. } => err.with_address(path.clone(), None),
+            }
+        };
+        let sock = bind(cfg).map_err(|e| fail(&e))?;
+        let mut unlink = None;
+        if let Endpoint::Unix {
+            path,
+            readable_all,
+            writable_all,
+        } = &cfg.endpoint
+        {
+            if !path.starts_with('\0') {
+                unlink = Some(path.clone());
+                if *readable_all || *writable_all {
+                    if let Err(e) = chmod(path, *readable_all, *writable_all) {
+                        let _ = std::fs::remove_file(path);
+                        return Err(SystemError::from_io(&e, "uv_pipe_chmod"));
+                    }
+                }
+            }
+        }
+        let local = sock.local_addr().ok().and_then(|a| a.as_socket());
+        let unix = matches!(cfg.endpoint, Endpoint::Unix { .. });
         let start_reading = cfg.start_reading;
         let task = runtime::get().spawn(async move {
-            let listener = match tokio::net::TcpListener::from_std(std_listener) {
+            let accept_error = |e: &std::io::Error| {
+                hub.push(Event::AcceptError {
+                    server,
+                    error: SystemError::from_io(e, "accept"),
+                });
+            };
+            let listener = if unix {
+                tokio::net::UnixListener::from_std(sock.into()).map(Either::Unix)
+            } else {
+                tokio::net::TcpListener::from_std(sock.into()).map(Either::Tcp)
+            };
+            let listener = match listener {
                 Ok(l) => l,
-                Err(e) => {
-                    hub.push(Event::AcceptError {
-                        server,
-                        error: SystemError::from_io(&e, "accept"),
-                    });
-                    return;
-                }
+                Err(e) => return accept_error(&e),
             };
             loop {
-                match listener.accept().await {
-                    Ok((stream, _)) => {
+                let accepted = match &listener {
+                    Either::Tcp(l) => l.accept().await.map(|(s, _)| Stream::Tcp(s)),
+                    Either::Unix(l) => l.accept().await.map(|(s, _)| Stream::Unix(s)),
+                };
+                match accepted {
+                    Ok(stream) => {
                         let conn = Conn::new(Arc::clone(&hub), start_reading);
                         let start = conn.adopt(stream);
                         hub.push(Event::Accepted {
@@ -90,10 +166,7 @@ impl Listener {
                     Err(e) => {
                         let out_of_fds =
                             matches!(e.raw_os_error(), Some(libc::EMFILE | libc::ENFILE));
-                        hub.push(Event::AcceptError {
-                            server,
-                            error: SystemError::from_io(&e, "accept"),
-                        });
+                        accept_error(&e);
                         if out_of_fds {
                             // The pending connection stays queued; give
                             // descriptors a moment to come back.
@@ -106,28 +179,41 @@ impl Listener {
         Ok(Listener {
             task: Some(task),
             local,
+            unlink,
         })
     }
 
-    pub fn local_addr(&self) -> SocketAddr {
+    /// The TCP address listened on (`None` for a Unix socket).
+    pub fn local_addr(&self) -> Option<SocketAddr> {
         self.local
     }
 
-    /// Stops accepting and closes the descriptor before returning, so the
-    /// port is free when `close()` returns. Blocks briefly on the I/O thread;
-    /// call it without holding the GIL.
+    /// Stops accepting and closes the descriptor before returning (so the
+    /// port is free when `close()` returns), and removes the socket file it
+    /// made. Blocks briefly on the I/O thread; call it without the GIL.
     pub fn close(&mut self) {
         if let Some(task) = self.task.take() {
             task.abort();
             let _ = runtime::get().block_on(task);
         }
+        if let Some(path) = self.unlink.take() {
+            let _ = std::fs::remove_file(path);
+        }
     }
+}
+
+enum Either {
+    Tcp(tokio::net::TcpListener),
+    Unix(tokio::net::UnixListener),
 }
 
 impl Drop for Listener {
     fn drop(&mut self) {
         if let Some(task) = self.task.take() {
             task.abort();
+        }
+        if let Some(path) = self.unlink.take() {
+            let _ = std::fs::remove_file(path);
         }
     }
 }

@@ -7,6 +7,7 @@ pub mod conn;
 pub mod hub;
 pub mod listener;
 pub mod runtime;
+pub mod stream;
 
 pub use conn::Conn;
 pub use hub::{Event, Hub};

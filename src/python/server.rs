@@ -15,7 +15,7 @@ use super::emitter::{emit_event, EventEmitter};
 use super::loop_ctx::{LoopCtx, Tick};
 use super::options::{normalize_args, to_number, Options};
 use super::socket::{address_dict, PySocket, DEFAULT_HWM};
-use crate::driver::listener::{ListenConfig, Listener};
+use crate::driver::listener::{Endpoint, ListenConfig, Listener};
 use crate::driver::Conn;
 use crate::proto::server::{Admission, ServerMachine};
 use crate::validate::{validate_number, validate_port};
@@ -51,6 +51,8 @@ pub struct PyServer {
     keep_alive_initial_delay: u32,
     high_water_mark: usize,
     block_list: Option<Py<PyAny>>,
+    /// The path of a Unix socket server.
+    pipe_name: Option<String>,
 }
 
 /// Emits `(name, *args)` given as one tuple, straight to the listeners.
@@ -137,6 +139,11 @@ impl PyServer {
         }
         let admission = slf.borrow_mut().m.admit();
         if admission == Admission::Drop {
+            if slf.borrow().pipe_name.is_some() {
+                conn.close(false);
+                emit(slf.as_any(), ("drop",))?;
+                return Ok(());
+            }
             let data = PyDict::new(py);
             if let (Some(local), Some(remote)) = (conn.local_addr(), conn.peer_addr()) {
                 let fam = |a: &SocketAddr| if a.is_ipv4() { "IPv4" } else { "IPv6" };
@@ -224,13 +231,7 @@ impl PyServer {
 
     /// Binds and listens on `addr` (the loop thread does it at once so the
     /// outcome is known; Node reports it on the next tick either way).
-    fn bind(
-        slf: &Bound<'_, Self>,
-        addrs: &[SocketAddr],
-        backlog: i32,
-        ipv6_only: bool,
-        reuse_port: bool,
-    ) -> PyResult<()> {
+    fn bind(slf: &Bound<'_, Self>, endpoints: &[Endpoint], backlog: i32) -> PyResult<()> {
         let ctx = Self::ctx(slf)?;
         let hub = Arc::clone(&ctx.borrow().hub);
         let (id, paused) = {
@@ -238,12 +239,10 @@ impl PyServer {
             (me.id, me.pause_on_connect)
         };
         let mut last_err = None;
-        for addr in addrs {
+        for endpoint in endpoints {
             let cfg = ListenConfig {
-                addr: *addr,
+                endpoint: endpoint.clone(),
                 backlog,
-                ipv6_only,
-                reuse_port,
                 start_reading: !paused,
             };
             match Listener::listen(Arc::clone(&hub), id, &cfg) {
@@ -252,6 +251,10 @@ impl PyServer {
                         let mut me = slf.borrow_mut();
                         me.listener = Some(l);
                         me.m.listened();
+                        // Node keeps returning a pipe's path, even after close.
+                        if let Endpoint::Unix { path, .. } = endpoint {
+                            me.pipe_name = Some(path.clone());
+                        }
                     }
                     ctx.borrow_mut().register_server(id, slf.clone().unbind());
                     Self::update_liveness(slf)?;
@@ -376,6 +379,7 @@ impl PyServer {
             keep_alive_initial_delay,
             high_water_mark,
             block_list: block_list.map(Bound::unbind),
+            pipe_name: None,
         };
         let emitter = match listener {
             Some(l) => EventEmitter::with_listener(py, "connection", &l)?,
@@ -465,15 +469,51 @@ impl PyServer {
                     SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), port),
                 ]
             };
-            Self::bind(slf, &addrs, backlog, ipv6_only, reuse_port)?;
+            let endpoints: Vec<Endpoint> = addrs
+                .into_iter()
+                .map(|addr| Endpoint::Tcp {
+                    addr,
+                    ipv6_only,
+                    reuse_port,
+                })
+                .collect();
+            Self::bind(slf, &endpoints, backlog)?;
             return Ok(slf.clone());
         }
         let path = options.value("path");
         if let Value::Str(p) = &path {
             if !p.is_empty() {
-                return Err(pyo3::exceptions::PyNotImplementedError::new_err(
-                    "IPC (Unix domain socket) servers are not implemented yet",
-                ));
+                let readable_all = options.value("readableAll").truthy();
+                let writable_all = options.value("writableAll").truthy();
+                if p.starts_with('\0') && (readable_all || writable_all) {
+                    return Err(Error::invalid_arg_value(
+                        "options",
+                        &to_value(options.dict.as_any()),
+                        "can not set readableAll or writableAllt to true when path is abstract unix socket",
+                    )
+                    .into());
+                }
+                let backlog_v = options.value("backlog");
+                let backlog = if backlog_v.truthy() {
+                    crate::validate::to_number(&backlog_v)
+                } else {
+                    backlog_from_args.unwrap_or(0.0)
+                };
+                let backlog = if backlog > 0.0 {
+                    backlog.min(f64::from(i32::MAX)) as i32
+                } else {
+                    DEFAULT_BACKLOG
+                };
+                Self::bind(
+                    slf,
+                    &[Endpoint::Unix {
+                        path: p.clone(),
+                        readable_all,
+                        writable_all,
+                    }],
+                    backlog,
+                )?;
+                return Ok(slf.clone());
             }
         }
         let shown = to_value(options.dict.as_any());
@@ -532,11 +572,16 @@ impl PyServer {
     }
 
     /// `address()`: `{address, family, port}`, or `None` when not listening.
-    fn address<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyDict>>> {
-        self.listener
-            .as_ref()
-            .map(|l| address_dict(py, &l.local_addr()))
-            .transpose()
+    /// `address()`: `{address, family, port}`; a pipe server's path (kept
+    /// after `close()`, as Node does); `None` when not listening.
+    fn address(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        if let Some(path) = &self.pipe_name {
+            return Ok(path.into_pyobject(py)?.into_any().unbind());
+        }
+        match self.listener.as_ref().and_then(Listener::local_addr) {
+            Some(addr) => Ok(address_dict(py, &addr)?.into_any().unbind()),
+            None => Ok(py.None()),
+        }
     }
 
     /// `getConnections(callback)` -> self; the callback gets `(None, count)`

@@ -605,6 +605,42 @@ impl PySocket {
         Self::step(slf, false)
     }
 
+    /// A connection under way: the machine connecting, a fresh connection
+    /// registered with the loop, the socket's idle timeout applied.
+    fn start_connect(
+        slf: &Bound<'_, Self>,
+        host: &str,
+        port: u16,
+        he: bool,
+    ) -> PyResult<Arc<Conn>> {
+        let py = slf.py();
+        let ctx = Self::ctx(slf)?;
+        let reading = slf.borrow().m.flow() != Flow::Paused;
+        let conn = Conn::new(Arc::clone(&ctx.borrow().hub), reading);
+        {
+            let mut me = slf.borrow_mut();
+            me.m.connect();
+            me.conn = Some(Arc::clone(&conn));
+            host.clone_into(&mut me.host);
+            me.port = port;
+            me.local = None;
+            me.remote = None;
+            me.auto_select = he;
+            me.attempted = None;
+        }
+        let timeout_ms = slf
+            .borrow()
+            .timeout
+            .as_ref()
+            .map(|t| t.bind(py).extract::<f64>().unwrap_or(0.0));
+        if let Some(ms) = timeout_ms {
+            conn.set_timeout(ms.min(TIMEOUT_MAX) as u64);
+        }
+        ctx.borrow_mut()
+            .register_socket(conn.id, slf.clone().unbind());
+        Ok(conn)
+    }
+
     /// The callback handed to a caller's `lookup`: `(err, address, family)`,
     /// or `(err, [{address, family}, ...])` when all addresses were asked for.
     fn on_lookup(slf: &Bound<'_, Self>, args: &Bound<'_, PyTuple>) -> PyResult<()> {
@@ -728,10 +764,15 @@ impl PySocket {
             return Err(Error::MissingArgs.into());
         }
         if path_v.truthy() {
-            validate_string(&path_v, "options.path")?;
-            return Err(pyo3::exceptions::PyNotImplementedError::new_err(
-                "IPC (Unix domain socket) connections are not implemented yet",
-            ));
+            let path = validate_string(&path_v, "options.path")?.to_string();
+            let conn = Self::start_connect(slf, &path, 0, false)?;
+            conn.spawn_connect(ConnectPlan {
+                target: Target::Path(path),
+                local: None,
+                auto_select: None,
+                block_list: None,
+            });
+            return Self::update_liveness(slf);
         }
         // lookupAndConnect's validation, in Node's order.
         let host_v = options.value("host");
@@ -842,33 +883,10 @@ impl PySocket {
             None
         };
 
-        let ctx = Self::ctx(slf)?;
-        let reading = slf.borrow().m.flow() != Flow::Paused;
-        let conn = Conn::new(Arc::clone(&ctx.borrow().hub), reading);
         // Node tries several addresses only for a host name looked up with
         // no family and no local address.
         let he = auto_select && !ip_literal && fam == 0 && !local_address.truthy();
-        {
-            let mut me = slf.borrow_mut();
-            me.m.connect();
-            me.conn = Some(Arc::clone(&conn));
-            me.host.clone_from(&host);
-            me.port = port;
-            me.local = None;
-            me.remote = None;
-            me.auto_select = he;
-            me.attempted = None;
-        }
-        let timeout_ms = slf
-            .borrow()
-            .timeout
-            .as_ref()
-            .map(|t| t.bind(py).extract::<f64>().unwrap_or(0.0));
-        if let Some(ms) = timeout_ms {
-            conn.set_timeout(ms.min(TIMEOUT_MAX) as u64);
-        }
-        ctx.borrow_mut()
-            .register_socket(conn.id, slf.clone().unbind());
+        let conn = Self::start_connect(slf, &host, port, he)?;
         let lookup = options
             .get("lookup")
             .filter(|l| !ip_literal && l.is_callable());
