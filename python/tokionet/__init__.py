@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from tokionet import _stream, _tokionet
+from tokionet import _abort, _stream, _tokionet
+from tokionet._abort import AbortController, AbortSignal
 from tokionet._errors import (
     AbortError,
     AggregateError,
@@ -40,7 +41,9 @@ from tokionet._tokionet import (
 __version__: str = _tokionet.__version__
 
 __all__ = [
+    "AbortController",
     "AbortError",
+    "AbortSignal",
     "AggregateError",
     "BlockList",
     "EventEmitter",
@@ -164,7 +167,9 @@ _alias(
         "blockList": "block_list",
     },
 )
-# Glue that is Python's to do: pipes, async iteration, async with.
+# Glue that is Python's to do: pipes, async iteration, async with, and the
+# abort signal (which needs the finished object).
+Socket.__init__ = _abort.socket_init  # type: ignore[method-assign,assignment]
 Socket.pipe = _stream.pipe  # type: ignore[method-assign,assignment]
 Socket.unpipe = _stream.unpipe  # type: ignore[method-assign]
 Socket.__aiter__ = _stream.aiter_socket  # type: ignore[method-assign]

@@ -411,6 +411,7 @@ impl PyServer {
         let ipv6_only = matches!(options.value("ipv6Only"), Value::Bool(true));
         let reuse_port = matches!(options.value("reusePort"), Value::Bool(true));
         let signal = options.value("signal");
+        let signal_obj = options.get("signal").filter(|s| !s.is_none());
         if !matches!(signal, Value::Undefined) {
             let ok = options
                 .get("signal")
@@ -429,6 +430,10 @@ impl PyServer {
             return Err(pyo3::exceptions::PyNotImplementedError::new_err(
                 "listen({fd}) is not implemented yet",
             ));
+        }
+        if let Some(sig) = &signal_obj {
+            py.import("tokionet._abort")?
+                .call_method1("attach_server", (slf, sig))?;
         }
         let first_is_fn = args.iter().next().is_some_and(|a| a.is_callable());
         if args.is_empty() && kwargs.is_none_or(PyDictMethods::is_empty)
