@@ -169,7 +169,7 @@ _alias(
 )
 # Glue that is Python's to do: pipes, async iteration, async with, and the
 # abort signal (which needs the finished object).
-Socket.__init__ = _abort.socket_init  # type: ignore[method-assign,assignment]
+Socket.__init__ = _abort.socket_init  # type: ignore[method-assign]
 Socket.pipe = _stream.pipe  # type: ignore[method-assign,assignment]
 Socket.unpipe = _stream.unpipe  # type: ignore[method-assign]
 Socket.__aiter__ = _stream.aiter_socket  # type: ignore[method-assign]
