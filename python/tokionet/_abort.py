@@ -124,7 +124,9 @@ def _find_signal(options: Any, kwargs: dict[str, Any]) -> Any:
 
 def socket_init(self: Any, options: Any = None, /, **kwargs: Any) -> None:
     """``Socket.__init__``: the Rust constructor has validated the options;
-    this wires the ``signal`` option, which needs the finished object."""
+    this opens a given descriptor and wires the ``signal`` option, which
+    need the finished object."""
+    self._after_init()
     signal = _find_signal(options, kwargs)
     if signal is not None:
         attach_socket(self, signal)

@@ -24,6 +24,9 @@ pub enum Endpoint {
         ipv6_only: bool,
         reuse_port: bool,
     },
+    /// A descriptor already bound (Node's `listen({fd})`), of the kind
+    /// `guessHandleType` gave (`TCP` or `PIPE`).
+    Fd { fd: i32, kind: &'static str },
     /// A Unix socket path (or abstract name); the modes add read/write
     /// permission for everyone (`readableAll`/`writableAll`).
     Unix {
@@ -77,6 +80,13 @@ fn bind(cfg: &ListenConfig) -> std::io::Result<Socket> {
             sock.bind(&unix_addr(path)?)?;
             sock
         }
+        Endpoint::Fd { fd, .. } => {
+            use std::os::fd::FromRawFd;
+            // SAFETY: the caller hands the descriptor over to the server.
+            let sock = unsafe { Socket::from_raw_fd(*fd) };
+            sock.set_nonblocking(true)?;
+            sock
+        }
     };
     sock.listen(cfg.backlog)?;
     Ok(sock)
@@ -109,6 +119,7 @@ impl Listener {
                     err.with_address(addr.ip().to_string(), Some(addr.port()))
                 }
                 Endpoint::Unix { path, .. } => err.with_address(path.clone(), None),
+                Endpoint::Fd { .. } => err,
             }
         };
         let sock = bind(cfg).map_err(|e| fail(&e))?;
@@ -130,7 +141,10 @@ impl Listener {
             }
         }
         let local = sock.local_addr().ok().and_then(|a| a.as_socket());
-        let unix = matches!(cfg.endpoint, Endpoint::Unix { .. });
+        let unix = matches!(
+            cfg.endpoint,
+            Endpoint::Unix { .. } | Endpoint::Fd { kind: "PIPE", .. }
+        );
         let start_reading = cfg.start_reading;
         let task = runtime::get().spawn(async move {
             let accept_error = |e: &std::io::Error| {

@@ -426,10 +426,17 @@ impl PyServer {
             }
         }
         let fd = options.value("fd");
-        if matches!(fd.as_number(), Some(n) if n >= 0.0) {
-            return Err(pyo3::exceptions::PyNotImplementedError::new_err(
-                "listen({fd}) is not implemented yet",
-            ));
+        if let Some(n) = fd.as_number().filter(|n| *n >= 0.0 && n.fract() == 0.0) {
+            let fd = n as i32;
+            let kind = crate::driver::stream::guess_handle_type(fd);
+            if let Some(sig) = &signal_obj {
+                py.import("tokionet._abort")?
+                    .call_method1("attach_server", (slf, sig))?;
+            }
+            let backlog =
+                backlog_from_args.map_or(DEFAULT_BACKLOG, |b| b.min(f64::from(i32::MAX)) as i32);
+            Self::bind(slf, &[Endpoint::Fd { fd, kind }], backlog)?;
+            return Ok(slf.clone());
         }
         if let Some(sig) = &signal_obj {
             py.import("tokionet._abort")?

@@ -69,6 +69,9 @@ pub struct PySocket {
     auto_select: bool,
     /// The accepting server has been told this connection is gone.
     left_server: bool,
+    /// A descriptor given to the constructor (`fd`, its kind, whether to
+    /// read), opened once the object exists.
+    pending_fd: Option<(i32, &'static str, bool)>,
     /// Port, local address and attempt timeout of a connect waiting for a
     /// caller's `lookup` to answer.
     pending_plan: Option<(u16, Option<SocketAddr>, Option<std::time::Duration>)>,
@@ -213,6 +216,7 @@ impl PySocket {
             type_of_service: None,
             auto_select: false,
             left_server: false,
+            pending_fd: None,
             pending_plan: None,
             attempted: None,
             core_pipe: None,
@@ -1078,10 +1082,17 @@ impl PySocket {
             keep_alive_delay = seconds(validate_number(&kaid, "options.keepAliveInitialDelay")?);
         }
         let fd = opts.value("fd");
+        let mut pending_fd = None;
         if !matches!(fd, Value::Undefined) {
-            validate_int32(&fd, "fd", 0, i32::MAX)?;
-            return Err(pyo3::exceptions::PyNotImplementedError::new_err(
-                "wrapping an existing descriptor (fd) is not implemented yet",
+            let fd = validate_int32(&fd, "fd", 0, i32::MAX)?;
+            let kind = crate::driver::stream::guess_handle_type(fd);
+            if kind != "TCP" && kind != "PIPE" {
+                return Err(Error::InvalidFdType(kind.to_string()).into());
+            }
+            pending_fd = Some((
+                fd,
+                kind,
+                !matches!(opts.value("readable"), Value::Bool(false)),
             ));
         }
         let signal = opts.value("signal");
@@ -1123,6 +1134,7 @@ impl PySocket {
             me.keep_alive = Some((true, keep_alive_delay));
         }
         me.block_list = block_list.filter(|b| !b.is_none()).map(Bound::unbind);
+        me.pending_fd = pending_fd;
         me.type_of_service = type_of_service;
         me.ctx = LoopCtx::current_opt(py)?;
         Ok(
@@ -1419,6 +1431,30 @@ impl PySocket {
     #[getter]
     fn bytes_written(&self) -> u64 {
         self.m.bytes_written() + self.conn.as_ref().map_or(0, |c| c.piped().1)
+    }
+
+    /// Finishes construction: a socket made from a descriptor is open at
+    /// once, as Node's is.
+    fn _after_init(slf: &Bound<'_, Self>) -> PyResult<()> {
+        let Some((fd, kind, readable)) = slf.borrow_mut().pending_fd.take() else {
+            return Ok(());
+        };
+        let stream = crate::driver::stream::Stream::from_fd(fd, kind)
+            .map_err(|e| Error::from(crate::SystemError::from_io(&e, "open")))?;
+        let ctx = Self::ctx(slf)?;
+        let conn = Conn::new(Arc::clone(&ctx.borrow().hub), readable);
+        let start = conn.adopt(stream);
+        {
+            let mut me = slf.borrow_mut();
+            me.m.accepted(!readable);
+            me.local = conn.local_addr();
+            me.remote = conn.peer_addr();
+            me.conn = Some(Arc::clone(&conn));
+        }
+        ctx.borrow_mut()
+            .register_socket(conn.id, slf.clone().unbind());
+        start();
+        Self::update_liveness(slf)
     }
 
     /// Pipes this socket into `dest` inside the core (no Python call per
