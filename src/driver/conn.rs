@@ -164,16 +164,7 @@ impl Conn {
     pub fn write(&self, data: &[u8]) -> Result<WriteOutcome, SystemError> {
         self.touch();
         let mut s = self.lock();
-        let mut sent = 0;
-        if s.queue.is_empty() {
-            if let Some(stream) = &s.stream {
-                match stream.sock().send_with_flags(data, libc::MSG_NOSIGNAL) {
-                    Ok(n) => sent = n,
-                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
-                    Err(e) => return Err(write_error(&e)),
-                }
-            }
-        }
+        let sent = Self::send_now(&s, data)?;
         if sent == data.len() {
             return Ok(WriteOutcome::Sent);
         }
@@ -188,6 +179,21 @@ impl Conn {
         Ok(WriteOutcome::Queued)
     }
 
+    /// Sends what the kernel takes at once, but only when nothing is queued
+    /// (so bytes keep their order) and the socket is connected.
+    fn send_now(s: &Shared, data: &[u8]) -> Result<usize, SystemError> {
+        match &s.stream {
+            Some(stream) if s.queue.is_empty() => {
+                match stream.sock().send_with_flags(data, libc::MSG_NOSIGNAL) {
+                    Ok(n) => Ok(n),
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(0),
+                    Err(e) => Err(write_error(&e)),
+                }
+            }
+            _ => Ok(0),
+        }
+    }
+
     /// Bytes a core pipe moves here: sent at once if the queue is empty,
     /// queued (without a copy) otherwise. Not reported in `WriteDone`.
     fn forward(&self, data: &Bytes) -> Result<(), SystemError> {
@@ -198,16 +204,7 @@ impl Conn {
         if s.close.is_some() {
             return Ok(());
         }
-        let mut sent = 0;
-        if s.queue.is_empty() {
-            if let Some(stream) = &s.stream {
-                match stream.sock().send_with_flags(data, libc::MSG_NOSIGNAL) {
-                    Ok(n) => sent = n,
-                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
-                    Err(e) => return Err(write_error(&e)),
-                }
-            }
-        }
+        let sent = Self::send_now(&s, data)?;
         if sent < data.len() {
             s.queued_bytes += data.len() - sent;
             s.queue.push_back(Chunk {

@@ -175,6 +175,23 @@ impl LoopCtx {
         Ok(())
     }
 
+    /// Brings one handle's share of the active count in line with `want`
+    /// (`counted` is the handle's own record of it).
+    pub fn track(
+        py: Python<'_>,
+        ctx: Option<&Py<LoopCtx>>,
+        counted: &mut bool,
+        want: bool,
+    ) -> PyResult<()> {
+        if *counted != want {
+            if let Some(ctx) = ctx {
+                *counted = want;
+                Self::count_active(ctx.bind(py), if want { 1 } else { -1 })?;
+            }
+        }
+        Ok(())
+    }
+
     /// A handle became active (+1) or inactive (-1).
     pub fn count_active(slf: &Bound<'_, LoopCtx>, delta: isize) -> PyResult<()> {
         slf.borrow_mut().active += delta;

@@ -113,21 +113,11 @@ impl PyServer {
     }
 
     fn update_liveness(slf: &Bound<'_, Self>) -> PyResult<()> {
-        let (want, counted, ctx) = {
-            let me = slf.borrow();
-            (
-                me.refed && me.listener.is_some(),
-                me.counted,
-                me.ctx.as_ref().map(|c| c.clone_ref(slf.py())),
-            )
-        };
-        if want != counted {
-            if let Some(ctx) = ctx {
-                slf.borrow_mut().counted = want;
-                LoopCtx::count_active(ctx.bind(slf.py()), if want { 1 } else { -1 })?;
-            }
-        }
-        Ok(())
+        let py = slf.py();
+        let mut me = slf.borrow_mut();
+        let want = me.refed && me.listener.is_some();
+        let ctx = me.ctx.as_ref().map(|c| c.clone_ref(py));
+        LoopCtx::track(py, ctx.as_ref(), &mut me.counted, want)
     }
 
     /// A connection arrived: admitted (`'connection'`) or dropped (`'drop'`).

@@ -462,21 +462,11 @@ impl PySocket {
 
     /// Keeps the loop context's count of active handles right.
     fn update_liveness(slf: &Bound<'_, Self>) -> PyResult<()> {
-        let (want, counted, ctx) = {
-            let me = slf.borrow();
-            (
-                me.refed && me.m.is_active(),
-                me.counted,
-                me.ctx.as_ref().map(|c| c.clone_ref(slf.py())),
-            )
-        };
-        if want != counted {
-            if let Some(ctx) = ctx {
-                slf.borrow_mut().counted = want;
-                LoopCtx::count_active(ctx.bind(slf.py()), if want { 1 } else { -1 })?;
-            }
-        }
-        Ok(())
+        let py = slf.py();
+        let mut me = slf.borrow_mut();
+        let want = me.refed && me.m.is_active();
+        let ctx = me.ctx.as_ref().map(|c| c.clone_ref(py));
+        LoopCtx::track(py, ctx.as_ref(), &mut me.counted, want)
     }
 
     /// An I/O event for this socket.
