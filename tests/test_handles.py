@@ -65,3 +65,28 @@ def test_descriptors_of_the_wrong_kind(tmp_path: Path) -> None:
     finally:
         f.close()
         udp.close()
+
+
+def test_listen_on_another_servers_handle() -> None:
+    got: list[Any] = []
+
+    def main() -> None:
+        first = net.create_server()
+
+        def ready() -> None:
+            port = first.address()["port"]
+            second = net.create_server(lambda s: s.end(b"second"))
+
+            def second_ready() -> None:
+                got.append(second.address()["port"] == port)
+                first.close()
+                c = net.connect(port, "127.0.0.1")
+                c.on("data", got.append)
+                c.on("close", lambda h: second.close())
+
+            second.listen({"handle": first}, second_ready)
+
+        first.listen(0, "127.0.0.1", ready)
+
+    net.run(main)
+    assert got == [True, b"second"]

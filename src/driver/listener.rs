@@ -48,6 +48,8 @@ pub struct ListenConfig {
 pub struct Listener {
     task: Option<JoinHandle<()>>,
     local: Option<SocketAddr>,
+    /// The listening descriptor (for `listen(handle)` by another server).
+    fd: i32,
     /// The socket file to remove on close (not for abstract names).
     unlink: Option<String>,
 }
@@ -141,6 +143,7 @@ impl Listener {
             }
         }
         let local = sock.local_addr().ok().and_then(|a| a.as_socket());
+        let fd = std::os::fd::AsRawFd::as_raw_fd(&sock);
         let unix = matches!(
             cfg.endpoint,
             Endpoint::Unix { .. } | Endpoint::Fd { kind: "PIPE", .. }
@@ -193,8 +196,21 @@ impl Listener {
         Ok(Listener {
             task: Some(task),
             local,
+            fd,
             unlink,
         })
+    }
+
+    /// A duplicate of the listening descriptor, for another server to
+    /// listen on the same socket (Node's `listen(handle)`).
+    pub fn dup_fd(&self) -> std::io::Result<i32> {
+        // SAFETY: dup on a descriptor this listener keeps open.
+        let fd = unsafe { libc::fcntl(self.fd, libc::F_DUPFD_CLOEXEC, 0) };
+        if fd < 0 {
+            Err(std::io::Error::last_os_error())
+        } else {
+            Ok(fd)
+        }
     }
 
     /// The TCP address listened on (`None` for a Unix socket).

@@ -386,6 +386,40 @@ impl PyServer {
         kwargs: Option<&Bound<'py, PyDict>>,
     ) -> PyResult<Bound<'py, Self>> {
         let py = slf.py();
+        // listen(handle) / listen({handle}): another server's listening
+        // socket (Node: `options._handle || options.handle`).
+        let handle = args.iter().next().and_then(|a| {
+            if a.is_instance_of::<PyServer>() {
+                Some(a)
+            } else if a.cast::<PyDict>().is_ok() {
+                a.get_item("handle")
+                    .ok()
+                    .filter(|h| h.is_instance_of::<PyServer>())
+            } else {
+                None
+            }
+        });
+        if let Some(handle) = handle {
+            let other = handle.cast::<PyServer>()?;
+            let fd = other
+                .borrow()
+                .listener
+                .as_ref()
+                .map(Listener::dup_fd)
+                .transpose()
+                .map_err(|e| Error::from(SystemError::from_io(&e, "listen")))?;
+            let Some(fd) = fd else {
+                return Err(Error::InvalidFdType("UNKNOWN".into()).into());
+            };
+            let callback = args.iter().last().filter(|a| a.is_callable());
+            slf.borrow().m.check_can_listen()?;
+            if let Some(cb) = callback {
+                slf.call_method1(intern!(py, "once"), ("listening", cb))?;
+            }
+            let kind = crate::driver::stream::guess_handle_type(fd);
+            Self::bind(slf, &[Endpoint::Fd { fd, kind }], DEFAULT_BACKLOG)?;
+            return Ok(slf.clone());
+        }
         let (options, callback) = normalize_args(py, args, kwargs)?;
         slf.borrow().m.check_can_listen()?;
         if let Some(cb) = callback {
