@@ -394,7 +394,7 @@ impl PyServer {
             } else if a.cast::<PyDict>().is_ok() {
                 a.get_item("handle")
                     .ok()
-                    .filter(|h| h.is_instance_of::<PyServer>())
+                    .filter(PyAnyMethods::is_instance_of::<PyServer>)
             } else {
                 None
             }
@@ -411,7 +411,7 @@ impl PyServer {
             let Some(fd) = fd else {
                 return Err(Error::InvalidFdType("UNKNOWN".into()).into());
             };
-            let callback = args.iter().last().filter(|a| a.is_callable());
+            let callback = args.iter().last().filter(PyAnyMethods::is_callable);
             slf.borrow().m.check_can_listen()?;
             if let Some(cb) = callback {
                 slf.call_method1(intern!(py, "once"), ("listening", cb))?;
