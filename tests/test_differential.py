@@ -184,7 +184,31 @@ def test_node_scenario_terminates_deterministically(node: str, name: str) -> Non
         pytest.fail(f"Node gave two different traces for {name}:\n{diff}", pytrace=False)
 
 
-@pytest.mark.parametrize("name", SCENARIOS)
+# Scenarios where tokionet differs from Node 24 on purpose (strict: if they
+# ever match, the mark must go).
+KNOWN_DIFFERENCES = {
+    "custom_lookup": (
+        "the first attempt is announced after connect() returns: attempts run on the I/O "
+        "thread, and API.md has no listener run inside the call that caused it"
+    ),
+    "abort_signal_preaborted": (
+        "Node 24 leaves a socket built with an already-aborted signal destroyed=False with "
+        "readyState 'open'/'writeOnly' although it emitted 'error' and 'close'; tokionet "
+        "reports it destroyed"
+    ),
+}
+
+
+def _scenario_params() -> list[Any]:
+    return [
+        pytest.param(n, marks=pytest.mark.xfail(reason=KNOWN_DIFFERENCES[n], strict=True))
+        if n in KNOWN_DIFFERENCES
+        else n
+        for n in SCENARIOS
+    ]
+
+
+@pytest.mark.parametrize("name", _scenario_params())
 def test_tokionet_matches_node(node: str, tokionet_net: Any, name: str) -> None:
     mode = compare_mode(name)
     missing = [attr for attr in requirements(name) if not hasattr(tokionet_net, attr)]

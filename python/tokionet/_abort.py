@@ -104,7 +104,7 @@ def attach_server(server: Any, signal: Any) -> None:
     """``listen({signal})``: an abort closes the server (on the next tick
     when the signal is already aborted)."""
     if signal.aborted:
-        asyncio.get_running_loop().call_soon(server.close)
+        server._close_later()
         return
 
     def on_abort(event: Any) -> None:

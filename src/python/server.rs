@@ -53,6 +53,13 @@ pub struct PyServer {
     block_list: Option<Py<PyAny>>,
     /// The path of a Unix socket server.
     pipe_name: Option<String>,
+    /// The last listen was on a Unix socket path.
+    pipe_error: bool,
+    /// Bumped by `close()`: a bind waiting for its tick checks it (Node's
+    /// `_listeningId`).
+    generation: u64,
+    /// A bind waiting for the next tick, with the generation it belongs to.
+    deferred_bind: Option<(u64, Vec<Endpoint>, i32)>,
 }
 
 /// Emits `(name, *args)` given as one tuple, straight to the listeners.
@@ -102,7 +109,12 @@ impl PyServer {
                     }
                 }
                 ServerEmit::Error(err) => {
-                    emit(slf.as_any(), ("error", PyErr::from(err).into_value(py)))?;
+                    let exc = PyErr::from(err).into_value(py);
+                    // Node reports a pipe's listen error with port -1.
+                    if slf.borrow().pipe_error {
+                        exc.bind(py).setattr("port", -1)?;
+                    }
+                    emit(slf.as_any(), ("error", exc))?;
                 }
                 ServerEmit::Close => {
                     emit(slf.as_any(), ("close",))?;
@@ -229,6 +241,7 @@ impl PyServer {
             (me.id, me.pause_on_connect)
         };
         let mut last_err = None;
+        slf.borrow_mut().pipe_error = matches!(endpoints.first(), Some(Endpoint::Unix { .. }));
         for endpoint in endpoints {
             let cfg = ListenConfig {
                 endpoint: endpoint.clone(),
@@ -370,6 +383,9 @@ impl PyServer {
             high_water_mark,
             block_list: block_list.map(Bound::unbind),
             pipe_name: None,
+            pipe_error: false,
+            generation: 0,
+            deferred_bind: None,
         };
         let emitter = match listener {
             Some(l) => EventEmitter::with_listener(py, "connection", &l)?,
@@ -513,7 +529,18 @@ impl PyServer {
                     reuse_port,
                 })
                 .collect();
-            Self::bind(slf, &endpoints, backlog)?;
+            if host.truthy() {
+                // Node looks a host up before binding, so the bind comes on
+                // a later tick (`listening` is still false on return, and a
+                // close() before then cancels it).
+                let generation = slf.borrow().generation;
+                slf.borrow_mut().deferred_bind = Some((generation, endpoints, backlog));
+                let ctx = Self::ctx(slf)?;
+                let f = slf.getattr(intern!(py, "_bind_deferred"))?.unbind();
+                LoopCtx::defer(&ctx, Tick::Call(f, PyTuple::empty(py).unbind()))?;
+            } else {
+                Self::bind(slf, &endpoints, backlog)?;
+            }
             return Ok(slf.clone());
         }
         let path = options.value("path");
@@ -564,6 +591,26 @@ impl PyServer {
         Err(Error::invalid_arg_value("options", &shown, "is invalid").into())
     }
 
+    /// `close()` on the next tick, in order with the server's own deferred
+    /// work (an already-aborted `signal` given to `listen()`).
+    fn _close_later(slf: &Bound<'_, Self>) -> PyResult<()> {
+        let py = slf.py();
+        let ctx = Self::ctx(slf)?;
+        let f = slf.getattr(intern!(py, "close"))?.unbind();
+        LoopCtx::defer(&ctx, Tick::Call(f, PyTuple::empty(py).unbind()))
+    }
+
+    /// Binds what `listen()` deferred, unless `close()` came first.
+    fn _bind_deferred(slf: &Bound<'_, Self>) -> PyResult<()> {
+        let pending = slf.borrow_mut().deferred_bind.take();
+        if let Some((generation, endpoints, backlog)) = pending {
+            if generation == slf.borrow().generation {
+                Self::bind(slf, &endpoints, backlog)?;
+            }
+        }
+        Ok(())
+    }
+
     /// `close([callback])` -> self.
     #[pyo3(signature = (callback = None))]
     fn close<'py>(
@@ -571,6 +618,7 @@ impl PyServer {
         callback: Option<Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, Self>> {
         let py = slf.py();
+        slf.borrow_mut().generation += 1;
         let (err, due) = slf.borrow_mut().m.close();
         if let Some(cb) = callback.filter(PyAnyMethods::is_callable) {
             let listener = match err.clone() {

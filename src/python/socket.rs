@@ -72,6 +72,10 @@ pub struct PySocket {
     /// A descriptor given to the constructor (`fd`, its kind, whether to
     /// read), opened once the object exists.
     pending_fd: Option<(i32, &'static str, bool)>,
+    /// A connect to an address, started on the next tick.
+    deferred_plan: Option<ConnectPlan>,
+    /// The connect under way is to a Unix socket path.
+    path_connect: bool,
     /// Port, local address and attempt timeout of a connect waiting for a
     /// caller's `lookup` to answer.
     pending_plan: Option<(u16, Option<SocketAddr>, Option<std::time::Duration>)>,
@@ -217,6 +221,8 @@ impl PySocket {
             auto_select: false,
             left_server: false,
             pending_fd: None,
+            deferred_plan: None,
+            path_connect: false,
             pending_plan: None,
             attempted: None,
             core_pipe: None,
@@ -570,6 +576,22 @@ impl PySocket {
             Event::ConnectFailed {
                 errors, aggregate, ..
             } => {
+                if aggregate {
+                    slf.borrow_mut().attempted.get_or_insert_with(Vec::new);
+                }
+                // A pipe's failed connect is reported as a failed attempt
+                // at the path, as Node does.
+                let path_failed = {
+                    let me = slf.borrow();
+                    me.path_connect.then(|| me.host.clone())
+                };
+                if let (Some(path), Some(error)) = (path_failed, errors.first()) {
+                    let exc = Self::exception(slf, error.clone());
+                    emit(
+                        slf.as_any(),
+                        ("connectionAttemptFailed", path, py.None(), py.None(), exc),
+                    )?;
+                }
                 let error = if aggregate {
                     // Node's AggregateError: every attempt's error, the
                     // first one's code; none at all means they were cut short.
@@ -616,6 +638,7 @@ impl PySocket {
             me.m.connect();
             me.conn = Some(Arc::clone(&conn));
             host.clone_into(&mut me.host);
+            me.path_connect = false;
             me.port = port;
             me.local = None;
             me.remote = None;
@@ -760,6 +783,7 @@ impl PySocket {
         if path_v.truthy() {
             let path = validate_string(&path_v, "options.path")?.to_string();
             let conn = Self::start_connect(slf, &path, 0, false)?;
+            slf.borrow_mut().path_connect = true;
             conn.spawn_connect(ConnectPlan {
                 target: Target::Path(path),
                 local: None,
@@ -894,11 +918,15 @@ impl PySocket {
                 he.then(|| std::time::Duration::from_millis(u64::from(attempt_timeout))),
             ));
             let lookup_options = PyDict::new(py);
-            lookup_options.set_item("family", fam)?;
-            lookup_options.set_item(
-                "hints",
-                hints.map_or_else(|| 0i64.into_pyobject(py).map(Bound::into_any), Ok)?,
-            )?;
+            // Node's dnsopts: family 4/6 or undefined; hints ADDRCONFIG (32)
+            // when no family and no hints were given.
+            lookup_options.set_item("family", (fam != 0).then_some(fam))?;
+            let hints = match hints {
+                Some(h) => h,
+                None if fam == 0 => 32i64.into_pyobject(py)?.into_any(),
+                None => 0i64.into_pyobject(py)?.into_any(),
+            };
+            lookup_options.set_item("hints", hints)?;
             lookup_options.set_item("all", he)?;
             let sock = slf.clone().unbind();
             let cb = pyo3::types::PyCFunction::new_closure(
@@ -933,12 +961,22 @@ impl PySocket {
                 .ok()
                 .map(|b| Arc::clone(&b.get().inner))
         });
-        conn.spawn_connect(ConnectPlan {
+        let plan = ConnectPlan {
             target,
             local,
             auto_select: he.then(|| std::time::Duration::from_millis(u64::from(attempt_timeout))),
             block_list,
-        });
+        };
+        if ip_literal {
+            // Node connects to an address on the next tick: an abort or a
+            // destroy in between means no connection is ever made.
+            slf.borrow_mut().deferred_plan = Some(plan);
+            let ctx = Self::ctx(slf)?;
+            let f = slf.getattr(intern!(py, "_begin_connect"))?.unbind();
+            LoopCtx::defer(&ctx, Tick::Call(f, PyTuple::empty(py).unbind()))?;
+        } else {
+            conn.spawn_connect(plan);
+        }
         Self::update_liveness(slf)
     }
 }
@@ -1421,6 +1459,20 @@ impl PySocket {
     #[getter]
     fn bytes_written(&self) -> u64 {
         self.m.bytes_written() + self.conn.as_ref().map_or(0, |c| c.piped().1)
+    }
+
+    /// Starts a connect deferred to this tick, unless the socket was
+    /// destroyed meanwhile.
+    fn _begin_connect(slf: &Bound<'_, Self>) {
+        let (plan, conn) = {
+            let mut me = slf.borrow_mut();
+            (me.deferred_plan.take(), me.conn.clone())
+        };
+        if let (Some(plan), Some(conn)) = (plan, conn) {
+            if slf.borrow().m.connecting() {
+                conn.spawn_connect(plan);
+            }
+        }
     }
 
     /// Finishes construction: a socket made from a descriptor is open at
