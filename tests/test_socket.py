@@ -635,3 +635,26 @@ def test_a_data_listener_on_a_piped_socket_sees_every_chunk() -> None:
     assert bytes(echoed) == payload
     # The tap sees at least everything sent after it was attached, in order.
     assert payload.endswith(bytes(tapped)) and len(tapped) >= len(payload) // 2
+
+
+def test_onread_fills_the_callers_buffer() -> None:
+    buf = bytearray(4)
+    got: list[Any] = []
+
+    def main() -> None:
+        server = net.create_server(lambda s: s.end(b"0123456789"))
+
+        def ready() -> None:
+            def on_read(nread: int, b: bytearray) -> None:
+                got.append(bytes(b[:nread]))
+
+            c = net.Socket(onread={"buffer": buf, "callback": on_read})
+            c.on("data", lambda d: got.append(("data event", d)))
+            c.on("close", lambda h: server.close())
+            c.connect(server.address()["port"], "127.0.0.1")
+
+        server.listen(0, "127.0.0.1", ready)
+
+    net.run(main)
+    assert b"".join(got) == b"0123456789"
+    assert all(len(g) <= 4 for g in got)

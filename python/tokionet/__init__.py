@@ -158,6 +158,7 @@ _alias(
     {
         "getConnections": "get_connections",
         "maxConnections": "max_connections",
+        "dropMaxConnection": "drop_max_connection",
         "allowHalfOpen": "allow_half_open",
         "pauseOnConnect": "pause_on_connect",
         "noDelay": "no_delay",

@@ -283,6 +283,7 @@ class Server(EventEmitter):
     def max_connections(self, value: Any) -> None: ...
     @property
     def allow_half_open(self) -> Any: ...
+    drop_max_connection: Any
     @property
     def pause_on_connect(self) -> bool: ...
     @property
@@ -298,6 +299,7 @@ class Server(EventEmitter):
     # Node's names for the same members.
     getConnections = get_connections
     maxConnections = max_connections
+    dropMaxConnection = drop_max_connection
     allowHalfOpen = allow_half_open
     pauseOnConnect = pause_on_connect
     noDelay = no_delay

@@ -60,6 +60,9 @@ pub struct PyServer {
     generation: u64,
     /// A bind waiting for the next tick, with the generation it belongs to.
     deferred_bind: Option<(u64, Vec<Endpoint>, i32)>,
+    /// Node's `dropMaxConnection` (read by cluster workers only; kept as set).
+    #[pyo3(get, set)]
+    drop_max_connection: Option<Py<PyAny>>,
 }
 
 /// Emits `(name, *args)` given as one tuple, straight to the listeners.
@@ -386,6 +389,7 @@ impl PyServer {
             pipe_error: false,
             generation: 0,
             deferred_bind: None,
+            drop_max_connection: None,
         };
         let emitter = match listener {
             Some(l) => EventEmitter::with_listener(py, "connection", &l)?,

@@ -74,6 +74,9 @@ pub struct PySocket {
     pending_fd: Option<(i32, &'static str, bool)>,
     /// A connect to an address, started on the next tick.
     deferred_plan: Option<ConnectPlan>,
+    /// Node's `onread` option: the buffer (or a function giving one) and
+    /// the callback.
+    onread: Option<(Py<PyAny>, Py<PyAny>)>,
     /// The connect under way is to a Unix socket path.
     path_connect: bool,
     /// Port, local address and attempt timeout of a connect waiting for a
@@ -222,6 +225,7 @@ impl PySocket {
             left_server: false,
             pending_fd: None,
             deferred_plan: None,
+            onread: None,
             path_connect: false,
             pending_plan: None,
             attempted: None,
@@ -448,6 +452,14 @@ impl PySocket {
             Self::write_bytes(dest.bind(py), &bytes, None)?;
             return Ok(());
         }
+        let onread = slf
+            .borrow()
+            .onread
+            .as_ref()
+            .map(|(b, c)| (b.clone_ref(py), c.clone_ref(py)));
+        if let Some((buffer, callback)) = onread {
+            return Self::deliver_onread(slf, chunk, buffer.bind(py), callback.bind(py));
+        }
         let bytes = PyBytes::new(py, chunk);
         let decoder = slf.borrow().decoder.as_ref().map(|d| d.clone_ref(py));
         match decoder {
@@ -462,6 +474,54 @@ impl PySocket {
                 let args = PyTuple::new(py, [bytes])?;
                 emit_event(slf.as_super(), intern!(py, "data"), &args)?;
             }
+        }
+        Ok(())
+    }
+
+    /// Node's `onread` mode: the bytes land in the caller's buffer (a
+    /// writable buffer, or a function returning one), at most its length
+    /// at a time, and `callback(nread, buf)` sees them; returning `False`
+    /// stops reading. No `'data'` events.
+    fn deliver_onread(
+        slf: &Bound<'_, Self>,
+        chunk: &Bytes,
+        buffer: &Bound<'_, PyAny>,
+        callback: &Bound<'_, PyAny>,
+    ) -> PyResult<()> {
+        let py = slf.py();
+        let mut rest: &[u8] = chunk;
+        let mut stop = false;
+        while !rest.is_empty() {
+            let buf = if buffer.is_callable() {
+                buffer.call0()?
+            } else {
+                buffer.clone()
+            };
+            let view = py
+                .import("builtins")?
+                .getattr("memoryview")?
+                .call1((&buf,))?
+                .call_method1("cast", ("B",))?;
+            let room = view.len()?;
+            if room == 0 {
+                break;
+            }
+            let n = room.min(rest.len());
+            view.set_item(
+                pyo3::types::PySlice::new(py, 0, n as isize, 1),
+                PyBytes::new(py, &rest[..n]),
+            )?;
+            rest = &rest[n..];
+            if callback
+                .call1((n, &buf))?
+                .is(pyo3::types::PyBool::new(py, false))
+            {
+                stop = true;
+            }
+        }
+        if stop {
+            slf.borrow_mut().m.pause();
+            Self::step(slf, true)?;
         }
         Ok(())
     }
@@ -1163,6 +1223,26 @@ impl PySocket {
         }
         me.block_list = block_list.filter(|b| !b.is_none()).map(Bound::unbind);
         me.pending_fd = pending_fd;
+        // `onread` is used only when well formed, and silently ignored
+        // otherwise, as in Node.
+        if let Some(onread) = opts.get("onread").filter(|o| o.cast::<PyDict>().is_ok()) {
+            let buffer = onread.get_item("buffer").ok();
+            let callback = onread
+                .get_item("callback")
+                .ok()
+                .filter(PyAnyMethods::is_callable);
+            if let (Some(buffer), Some(callback)) = (buffer, callback) {
+                let usable = buffer.is_callable()
+                    || buffer.is_instance_of::<PyByteArray>()
+                    || buffer.is_instance_of::<PyMemoryView>();
+                if usable {
+                    me.onread = Some((buffer.unbind(), callback.unbind()));
+                    // The bytes flow to the callback, not to 'data'.
+                    me.m.resume();
+                    while me.m.poll().is_some() {}
+                }
+            }
+        }
         me.type_of_service = type_of_service;
         me.ctx = LoopCtx::current_opt(py)?;
         Ok(
