@@ -99,6 +99,8 @@ pub enum Target {
         host: String,
         port: u16,
         family: u8,
+        /// getaddrinfo flags (Node's `hints`).
+        hints: i32,
     },
     /// Addresses a caller's own `lookup` found, in its order.
     Resolved {
@@ -389,19 +391,18 @@ impl Conn {
                 };
             }
             Target::Addr(a) => (vec![a.ip()], a.port()),
-            Target::Host { host, port, family } => {
-                let found = tokio::net::lookup_host((host.as_str(), *port))
-                    .await
-                    .map(|addrs| {
-                        addrs
-                            .filter(|a| *family == 0 || (*family == 4) == a.is_ipv4())
-                            .map(|a| a.ip())
-                            .collect::<Vec<_>>()
-                    });
-                let result = match found {
-                    Ok(list) if !list.is_empty() => Ok(list),
-                    Ok(_) => Err(lookup_error(host, None)),
-                    Err(e) => Err(lookup_error(host, Some(&e))),
+            Target::Host {
+                host,
+                port,
+                family,
+                hints,
+            } => {
+                let result = match super::resolve::lookup(host.clone(), *family, *hints).await {
+                    Ok(list) if list.is_empty() => Err(super::resolve::lookup_error(
+                        host,
+                        &io::Error::from(io::ErrorKind::NotFound),
+                    )),
+                    other => other,
                 };
                 self.push(Event::Lookup {
                     conn: self.id,
@@ -796,17 +797,6 @@ impl Conn {
 /// byte (socket2 knows both).
 pub fn unix_addr(path: &str) -> io::Result<socket2::SockAddr> {
     socket2::SockAddr::unix(path)
-}
-
-fn lookup_error(host: &str, e: Option<&io::Error>) -> SystemError {
-    // getaddrinfo's failures have no errno; Node reports ENOTFOUND.
-    let mut err = SystemError::new(0, "getaddrinfo").with_hostname(host);
-    err.code = Some(if e.is_some_and(|e| e.kind() == io::ErrorKind::TimedOut) {
-        "ETIMEOUT"
-    } else {
-        "ENOTFOUND"
-    });
-    err
 }
 
 /// The family Node reports for an address (4 or 6).

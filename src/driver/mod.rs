@@ -6,6 +6,7 @@
 pub mod conn;
 pub mod hub;
 pub mod listener;
+pub mod resolve;
 pub mod runtime;
 pub mod stream;
 

@@ -1013,6 +1013,12 @@ impl PySocket {
                 host,
                 port,
                 family: fam,
+                // Node: the caller's hints, else ADDRCONFIG when no family.
+                hints: match options.value("hints").as_number() {
+                    Some(h) if h != 0.0 => h as i32,
+                    _ if fam == 0 => crate::driver::resolve::ADDRCONFIG,
+                    _ => 0,
+                },
             }
         };
         let block_list = slf.borrow().block_list.as_ref().and_then(|b| {
