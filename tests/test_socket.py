@@ -658,3 +658,22 @@ def test_onread_fills_the_callers_buffer() -> None:
     net.run(main)
     assert b"".join(got) == b"0123456789"
     assert all(len(g) <= 4 for g in got)
+
+
+def test_listen_on_a_host_name_resolves_off_the_loop() -> None:
+    out: list[Any] = []
+
+    def main() -> None:
+        server = net.create_server()
+
+        def listening() -> None:
+            out.append(server.address()["address"])
+            server.close()
+
+        server.listen(0, "localhost", listening)
+        # The bind waits for the lookup, as in Node.
+        out.append(server.listening)
+
+    net.run(main)
+    assert out[0] is False
+    assert out[1] in ("127.0.0.1", "::1")

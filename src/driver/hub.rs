@@ -27,6 +27,13 @@ pub enum Event {
         server: u64,
         error: SystemError,
     },
+    /// A server's listen host was resolved (or not); `generation` is the
+    /// server's listen generation when the lookup started.
+    ServerLookup {
+        server: u64,
+        generation: u64,
+        result: Result<Vec<std::net::IpAddr>, SystemError>,
+    },
     /// A host name was resolved (or not) before connecting: every address
     /// the resolver gave, in its order.
     Lookup {

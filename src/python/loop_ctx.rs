@@ -294,6 +294,20 @@ impl LoopCtx {
                     None => conn.close(false),
                 }
             }
+            Event::ServerLookup {
+                server,
+                generation,
+                result,
+            } => {
+                let srv = slf
+                    .borrow()
+                    .servers
+                    .get(&server)
+                    .map(|s| s.clone_ref(py).into_bound(py));
+                if let Some(srv) = srv {
+                    PyServer::on_lookup(&srv, generation, result)?;
+                }
+            }
             Event::AcceptError { server, error } => {
                 let srv = slf
                     .borrow()

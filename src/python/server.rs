@@ -2,7 +2,7 @@
 //! argument forms, the listener's driver, and the server's events.
 
 use std::collections::VecDeque;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, ToSocketAddrs};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
@@ -79,6 +79,88 @@ where
 }
 
 impl PyServer {
+    /// The answer to a listen host's lookup: bind to Node's pick, or report
+    /// the failure, unless `close()` came first.
+    pub fn on_lookup(
+        slf: &Bound<'_, Self>,
+        generation: u64,
+        result: Result<Vec<IpAddr>, SystemError>,
+    ) -> PyResult<()> {
+        // The lookup kept the loop alive, as Node's pending getaddrinfo does.
+        if let Some(ctx) = slf.borrow().ctx.as_ref() {
+            LoopCtx::count_active(ctx.bind(slf.py()), -1)?;
+        }
+        let pending = slf.borrow_mut().deferred_bind.take();
+        let Some((wanted, endpoints, backlog)) = pending else {
+            return Ok(());
+        };
+        if wanted != generation || generation != slf.borrow().generation {
+            return Ok(());
+        }
+        match result.map(|ips| pick_listen_address(&ips)) {
+            Ok(Some(ip)) => {
+                let endpoints: Vec<Endpoint> = endpoints
+                    .into_iter()
+                    .map(|e| match e {
+                        Endpoint::Tcp {
+                            addr,
+                            ipv6_only,
+                            reuse_port,
+                        } => Endpoint::Tcp {
+                            addr: SocketAddr::new(ip, addr.port()),
+                            ipv6_only,
+                            reuse_port,
+                        },
+                        other => other,
+                    })
+                    .collect();
+                Self::bind(slf, &endpoints, backlog)
+            }
+            Ok(None) => Self::defer(
+                slf,
+                ServerEmit::Error(Error::from(crate::driver::resolve::lookup_error(
+                    "",
+                    &std::io::Error::from(std::io::ErrorKind::NotFound),
+                ))),
+            ),
+            Err(e) => Self::defer(slf, ServerEmit::Error(Error::from(e))),
+        }
+    }
+
+    fn lookup_then_bind(
+        slf: &Bound<'_, Self>,
+        host: String,
+        port: u16,
+        ipv6_only: bool,
+        reuse_port: bool,
+        backlog: i32,
+    ) -> PyResult<()> {
+        let ctx = Self::ctx(slf)?;
+        let (id, generation) = {
+            let me = slf.borrow();
+            (me.id, me.generation)
+        };
+        // The address is filled in from the lookup's answer.
+        let placeholder = Endpoint::Tcp {
+            addr: SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), port),
+            ipv6_only,
+            reuse_port,
+        };
+        slf.borrow_mut().deferred_bind = Some((generation, vec![placeholder], backlog));
+        ctx.borrow_mut().register_server(id, slf.clone().unbind());
+        LoopCtx::count_active(&ctx, 1)?;
+        let hub = Arc::clone(&ctx.borrow().hub);
+        crate::driver::runtime::get().spawn(async move {
+            let result = crate::driver::resolve::lookup(host, 0, 0).await;
+            hub.push(crate::driver::Event::ServerLookup {
+                server: id,
+                generation,
+                result,
+            });
+        });
+        Ok(())
+    }
+
     fn ctx<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, LoopCtx>> {
         let py = slf.py();
         if let Some(c) = &slf.borrow().ctx {
@@ -276,31 +358,15 @@ impl PyServer {
     }
 }
 
-/// Resolves a listen host as `dns.lookup(host, {all: true})` would, and
-/// picks Node's choice: the first address that is not IPv6 link-local.
-fn resolve_host(py: Python<'_>, host: &str, port: u16) -> Result<Vec<SocketAddr>, SystemError> {
-    if let Ok(ip) = host.parse::<IpAddr>() {
-        return Ok(vec![SocketAddr::new(ip, port)]);
-    }
-    let found: Vec<SocketAddr> = py
-        .detach(|| (host, port).to_socket_addrs().map(Iterator::collect))
-        .map_err(|_| {
-            let mut e = SystemError::new(0, "getaddrinfo").with_hostname(host);
-            e.code = Some("ENOTFOUND");
-            e
-        })?;
-    let is_link_local =
-        |a: &SocketAddr| matches!(a.ip(), IpAddr::V6(v6) if (v6.segments()[0] & 0xffc0) == 0xfe80);
-    let first = found
-        .iter()
-        .find(|a| !is_link_local(a))
-        .or(found.first())
-        .copied();
-    first.map(|a| vec![a]).ok_or_else(|| {
-        let mut e = SystemError::new(0, "getaddrinfo").with_hostname(host);
-        e.code = Some("ENOTFOUND");
-        e
-    })
+/// Node's choice among a listen host's addresses: the first that is not
+/// IPv6 link-local, else the first.
+fn pick_listen_address(ips: &[IpAddr]) -> Option<IpAddr> {
+    let link_local =
+        |ip: &&IpAddr| matches!(ip, IpAddr::V6(v6) if (v6.segments()[0] & 0xffc0) == 0xfe80);
+    ips.iter()
+        .find(|ip| !link_local(ip))
+        .or(ips.first())
+        .copied()
 }
 
 #[pymethods]
@@ -512,10 +578,19 @@ impl PyServer {
                 let Value::Str(h) = &host else {
                     return Err(Error::invalid_arg_type("hostname", "of type string", &host).into());
                 };
-                match resolve_host(py, h, port) {
-                    Ok(a) => a,
-                    Err(e) => {
-                        Self::defer(slf, ServerEmit::Error(Error::from(e)))?;
+                match h.parse::<IpAddr>() {
+                    Ok(ip) => vec![SocketAddr::new(ip, port)],
+                    Err(_) => {
+                        // A name: looked up off the loop thread, as
+                        // dns.lookup does; the bind follows its answer.
+                        Self::lookup_then_bind(
+                            slf,
+                            h.clone(),
+                            port,
+                            ipv6_only,
+                            reuse_port,
+                            backlog,
+                        )?;
                         return Ok(slf.clone());
                     }
                 }

@@ -676,7 +676,7 @@ impl PySocket {
                 };
                 slf.borrow_mut().m.handle_connect_failed(error);
             }
-            Event::Accepted { .. } | Event::AcceptError { .. } => {}
+            Event::Accepted { .. } | Event::AcceptError { .. } | Event::ServerLookup { .. } => {}
         }
         Self::step(slf, false)
     }
