@@ -677,3 +677,29 @@ def test_listen_on_a_host_name_resolves_off_the_loop() -> None:
     net.run(main)
     assert out[0] is False
     assert out[1] in ("127.0.0.1", "::1")
+
+
+def test_sockets_left_open_under_asyncio_run_are_closed_with_their_loop() -> None:
+    def count_fds() -> int:
+        return len(os.listdir("/proc/self/fd"))
+
+    async def leave_open() -> None:
+        server = net.create_server(lambda s: s.resume())
+        server.listen(0, "127.0.0.1")
+        await net.once(server, "listening")
+        c = net.connect(server.address()["port"], "127.0.0.1")
+        await net.once(c, "connect")
+
+    asyncio.run(leave_open())
+    before = count_fds()
+    # The next loop's first socket sweeps up after the closed one.
+    asyncio.run(leave_open())
+    asyncio.run(asyncio.sleep(0))
+
+    async def sweep() -> None:
+        net.Socket()
+        net.create_server().listen(0, "127.0.0.1")
+        await asyncio.sleep(0.05)
+
+    asyncio.run(sweep())
+    assert count_fds() <= before + 2

@@ -110,6 +110,13 @@ impl LoopCtx {
             .map(|(k, _)| k)
             .collect();
         for k in stale {
+            // Its loop is closed: whatever it still had open is closed too,
+            // so no descriptor outlives the loop it belonged to.
+            if let Some(ctx) = map.get_item(&k)? {
+                if let Ok(ctx) = ctx.cast::<LoopCtx>() {
+                    Self::shut_down(ctx);
+                }
+            }
             map.del_item(k)?;
         }
         let hub = Hub::new().map_err(PyErr::from)?;
