@@ -257,20 +257,6 @@ impl Conn {
         full
     }
 
-    /// Queues bytes the caller already owns (no copy).
-    pub fn write_owned(&self, data: Bytes) {
-        self.touch();
-        let mut s = self.lock();
-        s.queued_bytes += data.len();
-        s.queue.push_back(Chunk {
-            data,
-            sent: 0,
-            counted: true,
-        });
-        drop(s);
-        self.wake.notify_one();
-    }
-
     fn command(&self, f: impl FnOnce(&mut Shared)) {
         f(&mut self.lock());
         self.wake.notify_one();

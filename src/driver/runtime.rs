@@ -44,10 +44,6 @@ pub fn get() -> &'static Runtime {
     })
 }
 
-pub fn is_started() -> bool {
-    RUNTIME.get().is_some()
-}
-
 /// Milliseconds on a monotonic clock, for activity stamps shared between
 /// threads.
 pub fn now_ms() -> u64 {

@@ -147,8 +147,4 @@ impl Stream {
             Stream::Unix(_) => None,
         }
     }
-
-    pub fn is_unix(&self) -> bool {
-        matches!(self, Stream::Unix(_))
-    }
 }
