@@ -1,28 +1,29 @@
-//! One connection's descriptor, shared between the loop thread (direct
-//! writes, commands) and its tokio task (reading, queued writes, shutdown,
-//! timeout, close).
+//! One connection: its descriptor and everything queued for it.
 //!
-//! A write from the loop thread goes straight to the kernel when nothing is
-//! queued; only what the kernel does not take is copied and queued for the
-//! task. Both sides hold the same lock while sending, so bytes never reorder.
+//! A connection is set up on the tokio threads (resolving, Happy Eyeballs
+//! attempts, accepting) and then served on the loop thread by the hub's
+//! reactor ([`Hub::take`]): reads, queued writes, shutdown and close all
+//! happen there, next to the listeners, so a request never crosses threads.
+//! A write goes straight to the kernel when nothing is queued; only what the
+//! kernel does not take is copied and queued until the socket is writable.
+//! The idle timeout is a tokio timer that reads the activity stamp.
 
 use std::collections::VecDeque;
 use std::io;
 use std::net::{IpAddr, SocketAddr};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock, Weak};
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
+use mio::unix::SourceFd;
 use socket2::SockRef;
-use tokio::io::Interest;
 use tokio::net::TcpStream;
-
-use super::stream::Stream;
 use tokio::sync::Notify;
 
 use super::hub::{Event, Hub};
 use super::runtime;
+use super::stream::Stream;
 use crate::blocklist::BlockList;
 use crate::proto::happy_eyeballs::attempt_order;
 use crate::{Error, SystemError};
@@ -31,6 +32,16 @@ static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
 /// How much one read takes at most.
 const READ_CHUNK: usize = 64 * 1024;
+/// Reads per connection per pass before the others get their turn.
+const READS_PER_PASS: usize = 4;
+/// The shared read buffer is refilled in blocks of this size, and a read
+/// gets a fresh block when less than `MIN_WINDOW` is left.
+const SCRATCH_BLOCK: usize = 256 * 1024;
+const MIN_WINDOW: usize = 16 * 1024;
+
+/// How many bytes a core pipe lets wait in the destination's queue before
+/// the source stops reading (Node's default high-water mark).
+const PIPE_HWM: usize = 64 * 1024;
 
 #[derive(Debug)]
 struct Chunk {
@@ -40,8 +51,25 @@ struct Chunk {
     counted: bool,
 }
 
+/// Who runs the connection.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    /// Nothing started yet.
+    #[default]
+    Idle,
+    /// A tokio task resolves and connects (or waits for close after failing).
+    Connecting,
+    /// Connected; joins the reactor at the loop's next take.
+    Arriving,
+    /// In the reactor.
+    Served,
+    /// Closed, `Closed` reported.
+    Done,
+}
+
 #[derive(Debug, Default)]
 struct Shared {
+    phase: Phase,
     stream: Option<Arc<Stream>>,
     queue: VecDeque<Chunk>,
     reading: bool,
@@ -55,17 +83,24 @@ struct Shared {
     /// The pipe waits for the loop to take every chunk read before it
     /// (announced with `PipeReady`), so that no byte overtakes another.
     pipe_pending: bool,
+    pipe_announced: bool,
     /// The connection piping into this one, woken when the queue drains.
     pipe_from: Option<Weak<Conn>>,
     /// That connection found the queue full and waits for room.
     pipe_waiting: bool,
-    /// A task runs this connection (it reports `Closed` when told to close).
-    task: bool,
+    /// Edge-triggered readiness not yet used up (a read or write since
+    /// the last edge did not say EAGAIN).
+    read_ready: bool,
+    write_ready: bool,
+    /// epoll reported the peer's FIN: reads go on until they return 0,
+    /// even after a short one (no further edge would come for it).
+    hup: bool,
+    eof: bool,
+    failed: bool,
+    shut: bool,
+    /// A timer task watches the idle timeout.
+    timer: bool,
 }
-
-/// How many bytes a core pipe lets wait in the destination's queue before
-/// the source stops reading (Node's default high-water mark).
-const PIPE_HWM: usize = 64 * 1024;
 
 /// What a direct write did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -123,9 +158,14 @@ enum AttemptError {
 #[derive(Debug)]
 pub struct Conn {
     pub id: u64,
-    hub: Arc<Hub>,
+    hub: Weak<Hub>,
     shared: Mutex<Shared>,
+    /// Wakes the connecting task (close requested).
     wake: Notify,
+    /// Wakes the timer task (timeout changed, or closed).
+    timer_wake: Notify,
+    /// Queued for the reactor (by an event or a command), not yet served.
+    scheduled: AtomicBool,
     timeout_ms: AtomicU64,
     last_activity: AtomicU64,
     /// Bytes read and handed to a core pipe (never seen by the loop).
@@ -138,16 +178,25 @@ fn write_error(e: &io::Error) -> SystemError {
     SystemError::from_io(e, "write")
 }
 
+/// A send that did not take everything: how much it took, and whether the
+/// kernel said EAGAIN (so a writable edge will follow).
+struct Sent {
+    n: usize,
+    blocked: bool,
+}
+
 impl Conn {
     pub fn new(hub: Arc<Hub>, reading: bool) -> Arc<Self> {
         Arc::new(Conn {
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
-            hub,
+            hub: Arc::downgrade(&hub),
             shared: Mutex::new(Shared {
                 reading,
                 ..Shared::default()
             }),
             wake: Notify::new(),
+            timer_wake: Notify::new(),
+            scheduled: AtomicBool::new(false),
             timeout_ms: AtomicU64::new(0),
             last_activity: AtomicU64::new(runtime::now_ms()),
             piped_in: AtomicU64::new(0),
@@ -159,46 +208,69 @@ impl Conn {
         self.shared.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    // ---- the loop thread's side -------------------------------------------
+    fn push(&self, event: Event) {
+        if let Some(hub) = self.hub.upgrade() {
+            hub.push(event);
+        }
+    }
+
+    fn schedule(self: &Arc<Self>) {
+        if let Some(hub) = self.hub.upgrade() {
+            hub.schedule(self);
+        }
+    }
+
+    // ---- commands (the loop thread) ----------------------------------------
 
     /// Writes `data`: straight to the kernel if connected and nothing is
     /// queued, the rest (copied) to the queue.
-    pub fn write(&self, data: &[u8]) -> Result<WriteOutcome, SystemError> {
+    pub fn write(self: &Arc<Self>, data: &[u8]) -> Result<WriteOutcome, SystemError> {
         self.touch();
         let mut s = self.lock();
-        let sent = Self::send_now(&s, data)?;
-        if sent == data.len() {
+        let sent = Self::send_now(&mut s, data)?;
+        if sent.n == data.len() {
             return Ok(WriteOutcome::Sent);
         }
-        s.queued_bytes += data.len() - sent;
+        s.queued_bytes += data.len() - sent.n;
         s.queue.push_back(Chunk {
-            data: Bytes::copy_from_slice(&data[sent..]),
+            data: Bytes::copy_from_slice(&data[sent.n..]),
             sent: 0,
             counted: true,
         });
+        let retry = !sent.blocked && s.phase == Phase::Served;
         drop(s);
-        self.wake.notify_one();
+        if retry {
+            self.schedule();
+        }
         Ok(WriteOutcome::Queued)
     }
 
     /// Sends what the kernel takes at once, but only when nothing is queued
     /// (so bytes keep their order) and the socket is connected.
-    fn send_now(s: &Shared, data: &[u8]) -> Result<usize, SystemError> {
-        match &s.stream {
-            Some(stream) if s.queue.is_empty() => {
-                match stream.sock().send_with_flags(data, libc::MSG_NOSIGNAL) {
-                    Ok(n) => Ok(n),
-                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(0),
-                    Err(e) => Err(write_error(&e)),
-                }
+    fn send_now(s: &mut Shared, data: &[u8]) -> Result<Sent, SystemError> {
+        let Some(stream) = s.stream.as_ref().filter(|_| s.queue.is_empty()) else {
+            return Ok(Sent {
+                n: 0,
+                blocked: false,
+            });
+        };
+        match stream.sock().send_with_flags(data, libc::MSG_NOSIGNAL) {
+            Ok(n) => Ok(Sent { n, blocked: false }),
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                s.write_ready = false;
+                Ok(Sent {
+                    n: 0,
+                    blocked: true,
+                })
             }
-            _ => Ok(0),
+            Err(e) => Err(write_error(&e)),
         }
     }
 
     /// Bytes a core pipe moves here: sent at once if the queue is empty,
-    /// queued (without a copy) otherwise. Not reported in `WriteDone`.
-    fn forward(&self, data: &Bytes) -> Result<(), SystemError> {
+    /// queued otherwise (copied, so the shared read buffer is not held).
+    /// Not reported in `WriteDone`.
+    fn forward(self: &Arc<Self>, hub: &Hub, data: &[u8]) -> Result<(), SystemError> {
         self.touch();
         self.piped_out
             .fetch_add(data.len() as u64, Ordering::Relaxed);
@@ -206,16 +278,19 @@ impl Conn {
         if s.close.is_some() {
             return Ok(());
         }
-        let sent = Self::send_now(&s, data)?;
-        if sent < data.len() {
-            s.queued_bytes += data.len() - sent;
+        let sent = Self::send_now(&mut s, data)?;
+        if sent.n < data.len() {
+            s.queued_bytes += data.len() - sent.n;
             s.queue.push_back(Chunk {
-                data: data.slice(sent..),
+                data: Bytes::copy_from_slice(&data[sent.n..]),
                 sent: 0,
                 counted: false,
             });
+            let retry = !sent.blocked && s.phase == Phase::Served;
             drop(s);
-            self.wake.notify_one();
+            if retry {
+                hub.schedule(self);
+            }
         }
         Ok(())
     }
@@ -236,7 +311,7 @@ impl Conn {
     }
 
     /// The loop has taken every chunk read before the pipe: start it.
-    pub fn pipe_start(&self) {
+    pub fn pipe_start(self: &Arc<Self>) {
         self.command(|s| s.pipe_pending = false);
     }
 
@@ -249,7 +324,7 @@ impl Conn {
     }
 
     /// Whether the queue is full; if so the caller (a pipe's source) is
-    /// woken once there is room.
+    /// scheduled once there is room.
     fn backlogged(&self) -> bool {
         let mut s = self.lock();
         let full = s.queued_bytes >= PIPE_HWM;
@@ -257,39 +332,62 @@ impl Conn {
         full
     }
 
-    fn command(&self, f: impl FnOnce(&mut Shared)) {
-        f(&mut self.lock());
-        self.wake.notify_one();
+    fn command(self: &Arc<Self>, f: impl FnOnce(&mut Shared)) {
+        let served = {
+            let mut s = self.lock();
+            f(&mut s);
+            s.phase == Phase::Served
+        };
+        if served {
+            self.schedule();
+        }
     }
 
-    pub fn set_reading(&self, reading: bool) {
+    pub fn set_reading(self: &Arc<Self>, reading: bool) {
         self.command(|s| s.reading = reading);
     }
 
     /// Shut the writing side down after the queued writes.
-    pub fn shutdown(&self) {
+    pub fn shutdown(self: &Arc<Self>) {
         self.command(|s| s.shutdown = true);
     }
 
-    pub fn close(&self, reset: bool) {
+    pub fn close(self: &Arc<Self>, reset: bool) {
         let mut s = self.lock();
         s.close.get_or_insert(reset);
-        let orphan = !s.task;
+        let phase = s.phase;
+        if phase == Phase::Idle {
+            s.phase = Phase::Done;
+        }
         drop(s);
-        if orphan {
+        self.timer_wake.notify_one();
+        match phase {
             // Nothing was ever started (a caller's lookup failed): the
             // close is done at once, and told like any other.
-            self.push(Event::Closed { conn: self.id });
-        } else {
-            self.wake.notify_one();
+            Phase::Idle => self.push(Event::Closed { conn: self.id }),
+            Phase::Connecting => self.wake.notify_one(),
+            Phase::Served => self.schedule(),
+            // The reactor closes it when it arrives.
+            Phase::Arriving | Phase::Done => {}
         }
     }
 
     /// The idle timeout in milliseconds (0: none). Activity re-arms it.
-    pub fn set_timeout(&self, ms: u64) {
+    pub fn set_timeout(self: &Arc<Self>, ms: u64) {
         self.timeout_ms.store(ms, Ordering::Relaxed);
         self.touch();
-        self.wake.notify_one();
+        let start = {
+            let mut s = self.lock();
+            let start = ms > 0 && !s.timer && s.phase != Phase::Done;
+            s.timer |= start;
+            start
+        };
+        if start {
+            let conn = Arc::clone(self);
+            runtime::get().spawn(async move { conn.watch_timeout().await });
+        } else {
+            self.timer_wake.notify_one();
+        }
     }
 
     pub fn touch(&self) {
@@ -311,47 +409,335 @@ impl Conn {
         self.lock().stream.as_ref().and_then(|s| s.peer_addr())
     }
 
-    // ---- the task ----------------------------------------------------------
-
-    fn push(&self, event: Event) {
-        self.hub.push(event);
-    }
-
-    /// Takes an accepted stream: it is in place at once (so its addresses
-    /// are known when the loop hears of the connection); `start` runs it
-    /// once the loop has been told, so no event can come before that news.
-    pub fn adopt(self: &Arc<Self>, stream: Stream) -> impl FnOnce() {
-        let stream = self.attach(stream);
-        let conn = Arc::clone(self);
-        move || {
-            runtime::get().spawn(async move { conn.run(stream).await });
+    /// Takes a connected stream (accepted, or a caller's descriptor): it is
+    /// in place at once (so its addresses are known), and joins the reactor
+    /// when the loop takes `event`, the news of it.
+    pub fn adopt(self: &Arc<Self>, stream: Stream, event: Option<Event>) {
+        {
+            let mut s = self.lock();
+            s.stream = Some(Arc::new(stream));
+            s.phase = Phase::Arriving;
+        }
+        if let Some(hub) = self.hub.upgrade() {
+            hub.arrive(Arc::clone(self), event);
         }
     }
 
-    fn attach(&self, stream: Stream) -> Arc<Stream> {
-        let stream = Arc::new(stream);
+    // ---- the reactor (the loop thread) -------------------------------------
+
+    /// Marks the connection as queued for service; false if it already was.
+    pub(crate) fn mark_scheduled(&self) -> bool {
+        !self.scheduled.swap(true, Ordering::AcqRel)
+    }
+
+    pub(crate) fn clear_scheduled(&self) {
+        self.scheduled.store(false, Ordering::Release);
+    }
+
+    /// Records readiness from epoll; true if the connection should now be
+    /// served (it was not queued already).
+    pub(crate) fn ready(&self, readable: bool, writable: bool, hup: bool) -> bool {
+        {
+            let mut s = self.lock();
+            s.read_ready |= readable;
+            s.write_ready |= writable;
+            s.hup |= hup;
+        }
+        self.mark_scheduled()
+    }
+
+    /// The descriptor of an arriving connection, now served by the reactor
+    /// (`None` if it was closed meanwhile: it is served once to report it).
+    pub(crate) fn join(&self) -> Option<i32> {
         let mut s = self.lock();
-        s.stream = Some(Arc::clone(&stream));
-        s.task = true;
-        stream
+        if s.phase != Phase::Arriving {
+            return None;
+        }
+        s.phase = Phase::Served;
+        s.read_ready = true;
+        s.write_ready = true;
+        if s.close.is_some() {
+            return None;
+        }
+        s.stream.as_ref().map(|st| st.fd())
+    }
+
+    /// The reactor could not take the connection: it reports the error as
+    /// an I/O error (the socket is then destroyed as for any other).
+    pub(crate) fn fail(&self, error: SystemError, out: &mut Vec<Event>) {
+        self.lock().failed = true;
+        out.push(Event::IoError {
+            conn: self.id,
+            error,
+        });
+    }
+
+    /// Closes the descriptor now, leaving the epoll set first; reports
+    /// `Closed` into `out` unless it was reported already.
+    pub(crate) fn close_now(&self, registry: &mio::Registry, out: &mut Vec<Event>) {
+        let (stream, reset) = {
+            let mut s = self.lock();
+            if s.phase == Phase::Done {
+                return;
+            }
+            s.phase = Phase::Done;
+            s.pipe_to = None;
+            (s.stream.take(), s.close.unwrap_or(false))
+        };
+        self.timer_wake.notify_one();
+        if let Some(stream) = stream {
+            if reset {
+                let _ = stream.sock().set_linger(Some(Duration::ZERO));
+            }
+            let _ = registry.deregister(&mut SourceFd(&stream.fd()));
+        }
+        out.push(Event::Closed { conn: self.id });
+    }
+
+    /// Does whatever the connection can do now: close, flush the queue,
+    /// shut down, read. Returns true once it has left the reactor.
+    pub(crate) fn service(
+        self: &Arc<Self>,
+        hub: &Hub,
+        registry: &mio::Registry,
+        scratch: &mut BytesMut,
+        out: &mut Vec<Event>,
+    ) -> bool {
+        let mut s = self.lock();
+        if s.phase != Phase::Served {
+            return false;
+        }
+        if s.close.is_some() {
+            drop(s);
+            self.close_now(registry, out);
+            return true;
+        }
+        let Some(stream) = s.stream.clone() else {
+            return false;
+        };
+        let mut completed = 0;
+        let mut error = None;
+        let mut wake_source = None;
+        if !s.failed && s.write_ready && !s.queue.is_empty() {
+            match Self::flush(&mut s, &stream) {
+                Ok(n) => completed = n,
+                Err(e) => error = Some(e),
+            }
+            wake_source = Self::pipe_source_to_wake(&mut s);
+        }
+        if error.is_none() && !s.failed && !s.shut && s.shutdown && s.queue.is_empty() {
+            s.shut = true;
+            match stream.sock().shutdown(std::net::Shutdown::Write) {
+                Ok(()) => out.push(Event::ShutdownDone { conn: self.id }),
+                Err(e) if e.raw_os_error() == Some(libc::ENOTCONN) => {
+                    out.push(Event::ShutdownDone { conn: self.id });
+                }
+                Err(e) => error = Some(SystemError::from_io(&e, "shutdown")),
+            }
+        }
+        if s.pipe_pending && !s.pipe_announced {
+            s.pipe_announced = true;
+            out.push(Event::PipeReady { conn: self.id });
+        }
+        if !s.pipe_pending {
+            s.pipe_announced = false;
+        }
+        if completed > 0 {
+            out.push(Event::WriteDone {
+                conn: self.id,
+                count: completed,
+            });
+        }
+        if let Some(error) = error {
+            s.failed = true;
+            out.push(Event::IoError {
+                conn: self.id,
+                error,
+            });
+        }
+        let reading = s.reading && s.read_ready && !s.eof && !s.failed && !s.pipe_pending;
+        let pipe = s.pipe_to.clone();
+        drop(s);
+        if let Some(src) = wake_source {
+            hub.schedule(&src);
+        }
+        if reading {
+            self.read(hub, &stream, pipe.as_ref(), scratch, out);
+        }
+        false
+    }
+
+    /// Reads while the socket has data, up to `READS_PER_PASS` times (then
+    /// it is scheduled again, after the others).
+    fn read(
+        self: &Arc<Self>,
+        hub: &Hub,
+        stream: &Stream,
+        pipe: Option<&Arc<Conn>>,
+        scratch: &mut BytesMut,
+        out: &mut Vec<Event>,
+    ) {
+        for _ in 0..READS_PER_PASS {
+            // A core pipe reads only while its destination has room.
+            if pipe.is_some_and(|d| d.backlogged()) {
+                return;
+            }
+            if scratch.capacity() < MIN_WINDOW {
+                scratch.reserve(SCRATCH_BLOCK);
+            }
+            let window = scratch.capacity().min(READ_CHUNK);
+            match stream.read_buf(scratch, window) {
+                Ok(0) => {
+                    let mut s = self.lock();
+                    s.eof = true;
+                    s.read_ready = false;
+                    out.push(Event::Eof { conn: self.id });
+                    return;
+                }
+                Ok(n) => {
+                    self.touch();
+                    let data = scratch.split_to(n).freeze();
+                    match pipe {
+                        Some(dest) => {
+                            self.piped_in.fetch_add(n as u64, Ordering::Relaxed);
+                            if let Err(error) = dest.forward(hub, &data) {
+                                out.push(Event::IoError {
+                                    conn: dest.id,
+                                    error,
+                                });
+                                self.lock().pipe_to = None;
+                                return;
+                            }
+                        }
+                        None => out.push(Event::Data {
+                            conn: self.id,
+                            data,
+                        }),
+                    }
+                    if n < window {
+                        // A short read drained the socket (as libuv assumes
+                        // too); the next edge says when there is more. A FIN
+                        // already seen brings no edge: read on to the 0.
+                        let mut s = self.lock();
+                        if !s.hup {
+                            s.read_ready = false;
+                            return;
+                        }
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    self.lock().read_ready = false;
+                    return;
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    self.lock().failed = true;
+                    out.push(Event::IoError {
+                        conn: self.id,
+                        error: SystemError::from_io(&e, "read"),
+                    });
+                    return;
+                }
+            }
+        }
+        hub.schedule(self);
+    }
+
+    /// Flushes what the queue holds; returns how many writes completed.
+    /// EAGAIN clears `write_ready` (the next writable edge resumes it).
+    fn flush(s: &mut Shared, stream: &Stream) -> Result<usize, SystemError> {
+        let mut completed = 0;
+        while let Some(front) = s.queue.front_mut() {
+            let rest = &front.data[front.sent..];
+            match stream.sock().send_with_flags(rest, libc::MSG_NOSIGNAL) {
+                Ok(n) => {
+                    front.sent += n;
+                    s.queued_bytes -= n;
+                    if front.sent == front.data.len() {
+                        let counted = front.counted;
+                        s.queue.pop_front();
+                        completed += usize::from(counted);
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    s.write_ready = false;
+                    return Ok(completed);
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(write_error(&e)),
+            }
+        }
+        Ok(completed)
+    }
+
+    /// A core pipe's source waits while this queue is full; it is served
+    /// again once there is room.
+    fn pipe_source_to_wake(s: &mut Shared) -> Option<Arc<Conn>> {
+        if s.pipe_waiting && s.queued_bytes < PIPE_HWM {
+            s.pipe_waiting = false;
+            return s.pipe_from.as_ref().and_then(Weak::upgrade);
+        }
+        None
+    }
+
+    // ---- the tokio side ----------------------------------------------------
+
+    /// Reports `Timeout` whenever the connection has been idle for the
+    /// timeout, once per idle period, until the timeout is cleared or the
+    /// connection closes.
+    async fn watch_timeout(self: Arc<Self>) {
+        let mut spent: Option<u64> = None;
+        loop {
+            let notified = self.timer_wake.notified();
+            let timeout = self.timeout_ms.load(Ordering::Relaxed);
+            {
+                let mut s = self.lock();
+                if timeout == 0 || s.close.is_some() || s.failed || s.phase == Phase::Done {
+                    s.timer = false;
+                    return;
+                }
+            }
+            let last = self.last_activity.load(Ordering::Relaxed);
+            // After firing, wait a whole period for activity to re-arm it.
+            let from = if spent == Some(last) {
+                runtime::now_ms()
+            } else {
+                last
+            };
+            tokio::select! {
+                () = notified => {}
+                () = tokio::time::sleep_until(runtime::instant_at(from + timeout)) => {
+                    let last = self.last_activity.load(Ordering::Relaxed);
+                    if spent != Some(last) && runtime::now_ms().saturating_sub(last) >= timeout {
+                        spent = Some(last);
+                        self.push(Event::Timeout { conn: self.id });
+                    }
+                }
+            }
+        }
     }
 
     /// Connects as `plan` says (resolving, trying each address in turn),
-    /// then runs.
+    /// then hands the connection to the reactor.
     pub fn spawn_connect(self: &Arc<Self>, plan: ConnectPlan) {
         let mut s = self.lock();
-        if s.close.is_some() {
+        if s.close.is_some() || s.phase != Phase::Idle {
             return;
         }
-        s.task = true;
+        s.phase = Phase::Connecting;
         drop(s);
         let conn = Arc::clone(self);
         runtime::get().spawn(async move {
             match conn.connect(plan).await {
                 Ok(stream) => {
-                    let stream = conn.attach(stream);
-                    conn.push(Event::Connected { conn: conn.id });
-                    conn.run(stream).await;
+                    let closed = conn.lock().close.is_some();
+                    if closed {
+                        drop(stream);
+                        conn.lock().phase = Phase::Done;
+                        conn.push(Event::Closed { conn: conn.id });
+                    } else {
+                        conn.adopt(stream, Some(Event::Connected { conn: conn.id }));
+                    }
                 }
                 Err(Some((errors, aggregate))) => {
                     conn.push(Event::ConnectFailed {
@@ -371,7 +757,7 @@ impl Conn {
         let (candidates, port) = match &plan.target {
             Target::Path(path) => {
                 return match self.connect_unix(path).await {
-                    Ok(stream) => Ok(Stream::Unix(stream)),
+                    Ok(stream) => Ok(stream),
                     Err(AttemptError::Failed(e)) => Err(Some((vec![e], false))),
                     Err(_) => Err(None),
                 };
@@ -456,7 +842,7 @@ impl Conn {
                 (false, l) => l,
             };
             match self.attempt(addr, local, limit).await {
-                Ok(stream) => return Ok(Stream::Tcp(stream)),
+                Ok(stream) => return Ok(stream),
                 Err(AttemptError::Cancelled) => return Err(None),
                 Err(AttemptError::TimedOut) => {
                     self.push(Event::AttemptTimeout {
@@ -483,7 +869,7 @@ impl Conn {
     }
 
     /// A Unix socket connect; Node's error names the path, with no port.
-    async fn connect_unix(&self, path: &str) -> Result<tokio::net::UnixStream, AttemptError> {
+    async fn connect_unix(&self, path: &str) -> Result<Stream, AttemptError> {
         let fail = |e: &io::Error| {
             AttemptError::Failed(
                 SystemError::from_io(e, "connect")
@@ -512,7 +898,8 @@ impl Conn {
         if self.lock().close.is_some() {
             return Err(AttemptError::Cancelled);
         }
-        Ok(stream)
+        let stream = stream.into_std().map_err(|e| fail(&e))?;
+        Ok(Stream::unix(stream))
     }
 
     /// One connection attempt, bounded by `limit` when given.
@@ -521,7 +908,7 @@ impl Conn {
         addr: SocketAddr,
         local: Option<SocketAddr>,
         limit: Option<Duration>,
-    ) -> Result<TcpStream, AttemptError> {
+    ) -> Result<Stream, AttemptError> {
         let fail = |e: &io::Error, syscall: &str, at: SocketAddr| {
             AttemptError::Failed(
                 SystemError::from_io(e, syscall)
@@ -572,7 +959,8 @@ impl Conn {
                 Self::connect_error(&e, addr, local).into(),
             ));
         }
-        Ok(stream)
+        let stream = stream.into_std().map_err(|e| fail(&e, "connect", addr))?;
+        Ok(Stream::tcp(stream))
     }
 
     fn connect_error(e: &io::Error, addr: SocketAddr, local: Option<SocketAddr>) -> SystemError {
@@ -587,194 +975,15 @@ impl Conn {
     async fn wait_for_close(&self) {
         loop {
             let notified = self.wake.notified();
-            if self.lock().close.is_some() {
-                break;
+            {
+                let mut s = self.lock();
+                if s.close.is_some() {
+                    s.phase = Phase::Done;
+                    break;
+                }
             }
             notified.await;
         }
-        self.push(Event::Closed { conn: self.id });
-    }
-
-    /// Flushes what the queue holds; returns how many writes completed and
-    /// whether the kernel pushed back.
-    fn flush(s: &mut Shared, stream: &Stream) -> Result<(usize, bool), SystemError> {
-        let mut completed = 0;
-        while let Some(front) = s.queue.front_mut() {
-            let rest = &front.data[front.sent..];
-            // Through try_io, so that tokio forgets the readiness when the
-            // kernel says EAGAIN and the next writable() really waits.
-            match stream.try_io(Interest::WRITABLE, || {
-                stream.sock().send_with_flags(rest, libc::MSG_NOSIGNAL)
-            }) {
-                Ok(n) => {
-                    front.sent += n;
-                    s.queued_bytes -= n;
-                    if front.sent == front.data.len() {
-                        let counted = front.counted;
-                        s.queue.pop_front();
-                        completed += usize::from(counted);
-                    }
-                }
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                    Self::wake_pipe_source(s);
-                    return Ok((completed, true));
-                }
-                Err(e) => return Err(write_error(&e)),
-            }
-        }
-        Self::wake_pipe_source(s);
-        Ok((completed, false))
-    }
-
-    /// A core pipe's source waits while this queue is full; wake it once
-    /// there is room.
-    fn wake_pipe_source(s: &mut Shared) {
-        if s.pipe_waiting && s.queued_bytes < PIPE_HWM {
-            s.pipe_waiting = false;
-            if let Some(src) = s.pipe_from.as_ref().and_then(Weak::upgrade) {
-                src.wake.notify_one();
-            }
-        }
-    }
-
-    async fn run(&self, stream: Arc<Stream>) {
-        let mut buf = BytesMut::new();
-        let mut eof = false;
-        let mut failed = false;
-        let mut shut = false;
-        let mut write_blocked = false;
-        let mut timer_spent_at: Option<u64> = None;
-        let mut pipe_announced = false;
-        loop {
-            let notified = self.wake.notified();
-            let (reading, completed, error, pipe) = {
-                let mut s = self.lock();
-                if let Some(reset) = s.close {
-                    s.stream = None;
-                    s.pipe_to = None;
-                    if reset {
-                        let _ = stream.sock().set_linger(Some(Duration::ZERO));
-                    }
-                    break;
-                }
-                let mut completed = 0;
-                let mut error = None;
-                if !failed && !write_blocked {
-                    match Self::flush(&mut s, &stream) {
-                        Ok((n, blocked)) => (completed, write_blocked) = (n, blocked),
-                        Err(e) => error = Some(e),
-                    }
-                }
-                if error.is_none() && !failed && !shut && s.shutdown && s.queue.is_empty() {
-                    shut = true;
-                    match stream.sock().shutdown(std::net::Shutdown::Write) {
-                        Ok(()) => self.push(Event::ShutdownDone { conn: self.id }),
-                        Err(e) if e.raw_os_error() == Some(libc::ENOTCONN) => {
-                            self.push(Event::ShutdownDone { conn: self.id });
-                        }
-                        Err(e) => error = Some(SystemError::from_io(&e, "shutdown")),
-                    }
-                }
-                let pipe = s.pipe_to.clone();
-                let pipe_pending = s.pipe_pending;
-                if pipe_pending && !pipe_announced {
-                    pipe_announced = true;
-                    self.push(Event::PipeReady { conn: self.id });
-                }
-                if !pipe_pending {
-                    pipe_announced = false;
-                }
-                (
-                    s.reading && !eof && !failed && !pipe_pending,
-                    completed,
-                    error,
-                    pipe,
-                )
-            };
-            // A core pipe reads only while its destination has room.
-            let reading = reading && pipe.as_ref().is_none_or(|d| !d.backlogged());
-            if completed > 0 {
-                self.push(Event::WriteDone {
-                    conn: self.id,
-                    count: completed,
-                });
-            }
-            if let Some(error) = error {
-                failed = true;
-                self.push(Event::IoError {
-                    conn: self.id,
-                    error,
-                });
-            }
-            let timeout = self.timeout_ms.load(Ordering::Relaxed);
-            let last = self.last_activity.load(Ordering::Relaxed);
-            let armed = timeout > 0 && !failed && timer_spent_at != Some(last);
-            let deadline = runtime::instant_at(last + timeout);
-            tokio::select! {
-                biased;
-                () = notified => {}
-                r = stream.readable(), if reading => {
-                    if r.is_ok() {
-                        buf.reserve(READ_CHUNK);
-                        let room = buf.capacity() - buf.len();
-                        let mut short = 0;
-                        // A short read drained the socket (as libuv assumes
-                        // too): report WouldBlock to tokio so it forgets the
-                        // readiness now, instead of paying a read that
-                        // returns EAGAIN next time round.
-                        let read = stream.try_io(Interest::READABLE, || match stream.try_read_buf(&mut buf) {
-                            Ok(n) if n > 0 && n < room => {
-                                short = n;
-                                Err(io::ErrorKind::WouldBlock.into())
-                            }
-                            other => other,
-                        });
-                        let read = match read {
-                            Err(e) if e.kind() == io::ErrorKind::WouldBlock && short > 0 => Ok(short),
-                            other => other,
-                        };
-                        match read {
-                            Ok(0) => {
-                                eof = true;
-                                self.push(Event::Eof { conn: self.id });
-                            }
-                            Ok(n) => {
-                                self.touch();
-                                let data = buf.split().freeze();
-                                match &pipe {
-                                    Some(dest) => {
-                                        self.piped_in.fetch_add(n as u64, Ordering::Relaxed);
-                                        if let Err(error) = dest.forward(&data) {
-                                            dest.push(Event::IoError { conn: dest.id, error });
-                                            self.lock().pipe_to = None;
-                                        }
-                                    }
-                                    None => self.push(Event::Data { conn: self.id, data }),
-                                }
-                            }
-                            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
-                            Err(e) => {
-                                failed = true;
-                                self.push(Event::IoError { conn: self.id, error: SystemError::from_io(&e, "read") });
-                            }
-                        }
-                    }
-                }
-                r = stream.writable(), if write_blocked && !failed => {
-                    if r.is_ok() {
-                        write_blocked = false;
-                    }
-                }
-                () = tokio::time::sleep_until(deadline), if armed => {
-                    let last = self.last_activity.load(Ordering::Relaxed);
-                    if runtime::now_ms().saturating_sub(last) >= timeout {
-                        timer_spent_at = Some(last);
-                        self.push(Event::Timeout { conn: self.id });
-                    }
-                }
-            }
-        }
-        drop(stream);
         self.push(Event::Closed { conn: self.id });
     }
 }

@@ -8,6 +8,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use socket2::{Domain, Socket, Type};
+use tokio::io::unix::AsyncFd;
+use tokio::io::Interest;
 use tokio::task::JoinHandle;
 
 use super::conn::{unix_addr, Conn};
@@ -156,31 +158,36 @@ impl Listener {
                     error: SystemError::from_io(e, "accept"),
                 });
             };
-            let listener = if unix {
-                tokio::net::UnixListener::from_std(sock.into()).map(Either::Unix)
-            } else {
-                tokio::net::TcpListener::from_std(sock.into()).map(Either::Tcp)
-            };
-            let listener = match listener {
-                Ok(l) => l,
-                Err(e) => return accept_error(&e),
-            };
-            loop {
-                let accepted = match &listener {
-                    Either::Tcp(l) => l.accept().await.map(|(s, _)| Stream::Tcp(s)),
-                    Either::Unix(l) => l.accept().await.map(|(s, _)| Stream::Unix(s)),
+            // Watched through AsyncFd rather than tokio's listeners, so an
+            // accepted socket is never registered with tokio: it goes
+            // straight to the loop thread's reactor.
+            // SAFETY: the socket owns its descriptor for as long as it lives.
+            let listener =
+                match unsafe { AsyncFd::register_with_interest(sock, Interest::READABLE) } {
+                    Ok(l) => l,
+                    Err(e) => return accept_error(&e.into_parts().1),
                 };
+            loop {
+                let Ok(mut ready) = listener.readable().await else {
+                    return;
+                };
+                let accepted = ready.try_io(|l| accept(l.get_ref()));
                 match accepted {
-                    Ok(stream) => {
+                    Err(_would_block) => {}
+                    Ok(Ok(sock)) => {
+                        let stream = if unix {
+                            Stream::unix(sock.into())
+                        } else {
+                            Stream::tcp(sock.into())
+                        };
                         let conn = Conn::new(Arc::clone(&hub), start_reading);
-                        let start = conn.adopt(stream);
-                        hub.push(Event::Accepted {
+                        let event = Event::Accepted {
                             server,
                             conn: Arc::clone(&conn),
-                        });
-                        start();
+                        };
+                        conn.adopt(stream, Some(event));
                     }
-                    Err(e) => {
+                    Ok(Err(e)) => {
                         let out_of_fds =
                             matches!(e.raw_os_error(), Some(libc::EMFILE | libc::ENFILE));
                         accept_error(&e);
@@ -232,9 +239,25 @@ impl Listener {
     }
 }
 
-enum Either {
-    Tcp(tokio::net::TcpListener),
-    Unix(tokio::net::UnixListener),
+/// `accept4` with the flags every connection gets (socket2's `accept`
+/// would need a second call to make it non-blocking).
+fn accept(listener: &Socket) -> std::io::Result<Socket> {
+    use std::os::fd::{AsRawFd, FromRawFd};
+    // SAFETY: accept4 on our listening descriptor, with no address buffer;
+    // it returns a new descriptor we own, or -1.
+    let fd = unsafe {
+        libc::accept4(
+            listener.as_raw_fd(),
+            std::ptr::null_mut(),
+            std::ptr::null_mut(),
+            libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC,
+        )
+    };
+    if fd < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    // SAFETY: a fresh descriptor that nothing else owns.
+    Ok(unsafe { Socket::from_raw_fd(fd) })
 }
 
 impl Drop for Listener {

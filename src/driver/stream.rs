@@ -5,15 +5,17 @@
 use std::io;
 use std::net::SocketAddr;
 
+use std::os::fd::{AsRawFd, RawFd};
+
 use bytes::BytesMut;
 use socket2::SockRef;
-use tokio::io::Interest;
-use tokio::net::{TcpStream, UnixStream};
 
+/// A connected, non-blocking socket. It is not registered with tokio: the
+/// loop thread's reactor ([`super::hub::Hub`]) watches it.
 #[derive(Debug)]
-pub enum Stream {
-    Tcp(TcpStream),
-    Unix(UnixStream),
+pub struct Stream {
+    sock: socket2::Socket,
+    unix: bool,
 }
 
 /// libuv's `uv_guess_handle`, as Node's `guessHandleType` reports it:
@@ -74,77 +76,73 @@ pub fn guess_handle_type(fd: i32) -> &'static str {
 }
 
 impl Stream {
+    fn new(sock: socket2::Socket, unix: bool) -> Stream {
+        Stream { sock, unix }
+    }
+
+    /// A connected TCP socket (non-blocking, as tokio hands it over).
+    pub fn tcp(stream: std::net::TcpStream) -> Stream {
+        Stream::new(stream.into(), false)
+    }
+
+    /// A connected Unix socket (non-blocking).
+    pub fn unix(stream: std::os::unix::net::UnixStream) -> Stream {
+        Stream::new(stream.into(), true)
+    }
+
     /// Takes over a connected socket descriptor (Node's `new Socket({fd})`:
     /// the socket owns it from now on). `kind` is what
     /// [`guess_handle_type`] said: `TCP` or `PIPE`.
     pub fn from_fd(fd: i32, kind: &str) -> io::Result<Stream> {
         use std::os::fd::FromRawFd;
-        let _guard = super::runtime::get().enter();
         // SAFETY: the caller hands the descriptor over, as Node's API does;
         // nothing else closes it.
         let sock = unsafe { socket2::Socket::from_raw_fd(fd) };
         sock.set_nonblocking(true)?;
-        if kind == "PIPE" {
-            Ok(Stream::Unix(UnixStream::from_std(sock.into())?))
-        } else {
-            Ok(Stream::Tcp(TcpStream::from_std(sock.into())?))
-        }
+        Ok(Stream::new(sock, kind == "PIPE"))
     }
 
     /// The descriptor, for socket options and raw sends.
     pub fn sock(&self) -> SockRef<'_> {
-        match self {
-            Stream::Tcp(s) => SockRef::from(s),
-            Stream::Unix(s) => SockRef::from(s),
-        }
+        SockRef::from(&self.sock)
     }
 
-    pub async fn readable(&self) -> io::Result<()> {
-        match self {
-            Stream::Tcp(s) => s.readable().await,
-            Stream::Unix(s) => s.readable().await,
-        }
+    pub fn fd(&self) -> RawFd {
+        self.sock.as_raw_fd()
     }
 
-    pub async fn writable(&self) -> io::Result<()> {
-        match self {
-            Stream::Tcp(s) => s.writable().await,
-            Stream::Unix(s) => s.writable().await,
+    /// One `read(2)` of at most `max` bytes into the spare capacity of
+    /// `buf`.
+    pub fn read_buf(&self, buf: &mut BytesMut, max: usize) -> io::Result<usize> {
+        let spare = buf.spare_capacity_mut();
+        let len = max.min(spare.len());
+        let spare = &mut spare[..len];
+        // SAFETY: reads at most `spare.len()` bytes into memory `buf` owns;
+        // the kernel initialises the `n` bytes it reports, and only those
+        // are added to the length.
+        let n = unsafe { libc::read(self.fd(), spare.as_mut_ptr().cast(), spare.len()) };
+        if n < 0 {
+            return Err(io::Error::last_os_error());
         }
-    }
-
-    /// tokio's `try_io`: readiness is forgotten when `f` says WouldBlock.
-    pub fn try_io<R>(
-        &self,
-        interest: Interest,
-        f: impl FnOnce() -> io::Result<R>,
-    ) -> io::Result<R> {
-        match self {
-            Stream::Tcp(s) => s.try_io(interest, f),
-            Stream::Unix(s) => s.try_io(interest, f),
-        }
-    }
-
-    pub fn try_read_buf(&self, buf: &mut BytesMut) -> io::Result<usize> {
-        match self {
-            Stream::Tcp(s) => s.try_read_buf(buf),
-            Stream::Unix(s) => s.try_read_buf(buf),
-        }
+        let n = n as usize;
+        // SAFETY: see above: `n` bytes were written by the kernel.
+        unsafe { buf.set_len(buf.len() + n) };
+        Ok(n)
     }
 
     /// The local IP address and port (`None` for Unix sockets).
     pub fn local_addr(&self) -> Option<SocketAddr> {
-        match self {
-            Stream::Tcp(s) => s.local_addr().ok(),
-            Stream::Unix(_) => None,
+        if self.unix {
+            return None;
         }
+        self.sock.local_addr().ok().and_then(|a| a.as_socket())
     }
 
     /// The peer's IP address and port (`None` for Unix sockets).
     pub fn peer_addr(&self) -> Option<SocketAddr> {
-        match self {
-            Stream::Tcp(s) => s.peer_addr().ok(),
-            Stream::Unix(_) => None,
+        if self.unix {
+            return None;
         }
+        self.sock.peer_addr().ok().and_then(|a| a.as_socket())
     }
 }

@@ -279,6 +279,9 @@ impl LoopCtx {
         for s in servers {
             PyServer::abandon(s.bind(py));
         }
+        // Served connections close on the loop thread, which will not run
+        // for this loop again: close their descriptors now.
+        slf.borrow().hub.close_all();
     }
 
     fn dispatch(slf: &Bound<'_, LoopCtx>, event: Event) -> PyResult<()> {

@@ -1571,7 +1571,7 @@ impl PySocket {
             .map_err(|e| Error::from(crate::SystemError::from_io(&e, "open")))?;
         let ctx = Self::ctx(slf)?;
         let conn = Conn::new(Arc::clone(&ctx.borrow().hub), readable);
-        let start = conn.adopt(stream);
+        conn.adopt(stream, None);
         {
             let mut me = slf.borrow_mut();
             me.m.accepted(!readable);
@@ -1581,7 +1581,6 @@ impl PySocket {
         }
         ctx.borrow_mut()
             .register_socket(conn.id, slf.clone().unbind());
-        start();
         Self::update_liveness(slf)
     }
 
