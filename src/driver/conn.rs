@@ -186,10 +186,10 @@ struct Sent {
 }
 
 impl Conn {
-    pub fn new(hub: Arc<Hub>, reading: bool) -> Arc<Self> {
+    pub fn new(hub: &Arc<Hub>, reading: bool) -> Arc<Self> {
         Arc::new(Conn {
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
-            hub: Arc::downgrade(&hub),
+            hub: Arc::downgrade(hub),
             shared: Mutex::new(Shared {
                 reading,
                 ..Shared::default()

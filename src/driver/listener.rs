@@ -180,7 +180,7 @@ impl Listener {
                         } else {
                             Stream::tcp(sock.into())
                         };
-                        let conn = Conn::new(Arc::clone(&hub), start_reading);
+                        let conn = Conn::new(&hub, start_reading);
                         let event = Event::Accepted {
                             server,
                             conn: Arc::clone(&conn),

@@ -692,7 +692,7 @@ impl PySocket {
         let py = slf.py();
         let ctx = Self::ctx(slf)?;
         let reading = slf.borrow().m.flow() != Flow::Paused;
-        let conn = Conn::new(Arc::clone(&ctx.borrow().hub), reading);
+        let conn = Conn::new(&ctx.borrow().hub, reading);
         {
             let mut me = slf.borrow_mut();
             me.m.connect();
@@ -1570,7 +1570,7 @@ impl PySocket {
         let stream = crate::driver::stream::Stream::from_fd(fd, kind)
             .map_err(|e| Error::from(crate::SystemError::from_io(&e, "open")))?;
         let ctx = Self::ctx(slf)?;
-        let conn = Conn::new(Arc::clone(&ctx.borrow().hub), readable);
+        let conn = Conn::new(&ctx.borrow().hub, readable);
         conn.adopt(stream, None);
         {
             let mut me = slf.borrow_mut();
