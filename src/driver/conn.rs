@@ -187,9 +187,13 @@ struct Sent {
 
 impl Conn {
     pub fn new(hub: &Arc<Hub>, reading: bool) -> Arc<Self> {
+        Self::with_hub(Arc::downgrade(hub), reading)
+    }
+
+    pub(crate) fn with_hub(hub: Weak<Hub>, reading: bool) -> Arc<Self> {
         Arc::new(Conn {
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
-            hub: Arc::downgrade(hub),
+            hub,
             shared: Mutex::new(Shared {
                 reading,
                 ..Shared::default()
@@ -413,17 +417,20 @@ impl Conn {
     /// in place at once (so its addresses are known), and joins the reactor
     /// when the loop takes `event`, the news of it.
     pub fn adopt(self: &Arc<Self>, stream: Stream, event: Option<Event>) {
-        {
-            let mut s = self.lock();
-            s.stream = Some(Arc::new(stream));
-            s.phase = Phase::Arriving;
-        }
+        self.place(stream);
         if let Some(hub) = self.hub.upgrade() {
             hub.arrive(Arc::clone(self), event);
         }
     }
 
     // ---- the reactor (the loop thread) -------------------------------------
+
+    /// Puts the connected stream in place; the reactor serves it next.
+    pub(crate) fn place(&self, stream: Stream) {
+        let mut s = self.lock();
+        s.stream = Some(Arc::new(stream));
+        s.phase = Phase::Arriving;
+    }
 
     /// Marks the connection as queued for service; false if it already was.
     pub(crate) fn mark_scheduled(&self) -> bool {

@@ -11,7 +11,7 @@
 use std::collections::HashMap;
 use std::io;
 use std::os::fd::{AsRawFd, RawFd};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
@@ -19,6 +19,9 @@ use mio::unix::SourceFd;
 use mio::{Interest, Poll, Token, Waker};
 
 use super::conn::Conn;
+use super::listener::accept;
+use super::runtime;
+use super::stream::Stream;
 use crate::SystemError;
 
 /// Something that happened on a socket or a listener.
@@ -108,6 +111,13 @@ pub enum Event {
 }
 
 const WAKE: Token = Token(usize::MAX);
+/// Listeners' tokens have this bit set (connections' are their ids).
+const LISTENER: usize = 1 << (usize::BITS - 2);
+/// Accepts per listener per pass before the connections get their turn.
+const ACCEPTS_PER_PASS: usize = 64;
+/// How long a listener that ran out of descriptors waits to try again (the
+/// pending connection stays queued meanwhile).
+const EMFILE_RETRY: Duration = Duration::from_millis(50);
 
 /// How many rounds of scheduled work one `take` runs before leaving the
 /// rest to the next one (a pipe can keep rescheduling its two ends).
@@ -126,8 +136,19 @@ struct Inbox {
 #[derive(Debug, Default)]
 struct Pending {
     conns: Vec<Arc<Conn>>,
+    /// Listeners to accept on again (they stopped after a full pass, or ran
+    /// out of descriptors).
+    listeners: Vec<u64>,
     /// A `take` is running: it picks up what is scheduled meanwhile.
     draining: bool,
+}
+
+#[derive(Debug)]
+struct ListenSock {
+    sock: socket2::Socket,
+    unix: bool,
+    /// Whether accepted connections start reading at once.
+    start_reading: bool,
 }
 
 /// What only the draining thread touches.
@@ -136,6 +157,7 @@ struct Reactor {
     poll: Poll,
     events: mio::Events,
     conns: HashMap<u64, Arc<Conn>>,
+    listeners: HashMap<u64, ListenSock>,
     /// One read buffer for every connection: each read is split off as the
     /// event's `Bytes`, and the space is reused once those are dropped.
     scratch: BytesMut,
@@ -143,6 +165,7 @@ struct Reactor {
 
 #[derive(Debug)]
 pub struct Hub {
+    me: Weak<Hub>,
     inbox: Mutex<Inbox>,
     pending: Mutex<Pending>,
     reactor: Mutex<Reactor>,
@@ -156,16 +179,21 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 
 impl Hub {
     pub fn new() -> io::Result<Arc<Self>> {
+        // Started now, while descriptors are surely available, rather than
+        // by the first task that needs it.
+        runtime::get();
         let poll = Poll::new()?;
         let waker = Waker::new(poll.registry(), WAKE)?;
         let fd = poll.as_raw_fd();
-        Ok(Arc::new(Hub {
+        Ok(Arc::new_cyclic(|me| Hub {
+            me: me.clone(),
             inbox: Mutex::new(Inbox::default()),
             pending: Mutex::new(Pending::default()),
             reactor: Mutex::new(Reactor {
                 poll,
                 events: mio::Events::with_capacity(1024),
                 conns: HashMap::new(),
+                listeners: HashMap::new(),
                 scratch: BytesMut::new(),
             }),
             waker,
@@ -237,6 +265,104 @@ impl Hub {
         }
     }
 
+    /// Starts accepting on a listening socket for `server` (its
+    /// `Accepted` events carry that id).
+    pub(crate) fn add_listener(
+        &self,
+        server: u64,
+        sock: socket2::Socket,
+        unix: bool,
+        start_reading: bool,
+    ) -> io::Result<()> {
+        let mut r = lock(&self.reactor);
+        let fd = sock.as_raw_fd();
+        let token = Token(LISTENER | server as usize);
+        r.poll
+            .registry()
+            .register(&mut SourceFd(&fd), token, Interest::READABLE)?;
+        r.listeners.insert(
+            server,
+            ListenSock {
+                sock,
+                unix,
+                start_reading,
+            },
+        );
+        Ok(())
+    }
+
+    /// Stops accepting for `server` and closes its listening socket.
+    pub(crate) fn remove_listener(&self, server: u64) {
+        let mut r = lock(&self.reactor);
+        if let Some(l) = r.listeners.remove(&server) {
+            let _ = r
+                .poll
+                .registry()
+                .deregister(&mut SourceFd(&l.sock.as_raw_fd()));
+        }
+    }
+
+    fn schedule_listener(&self, server: u64) {
+        let wake = {
+            let mut p = lock(&self.pending);
+            p.listeners.push(server);
+            !p.draining && p.listeners.len() == 1 && p.conns.is_empty()
+        };
+        if wake {
+            self.wake();
+        }
+    }
+
+    /// Accepts what is waiting on a listener: each connection is announced
+    /// (`Accepted`) and served at once.
+    fn accept(
+        &self,
+        server: u64,
+        l: &ListenSock,
+        into: &mut Vec<Event>,
+        ready: &mut Vec<Arc<Conn>>,
+    ) {
+        for _ in 0..ACCEPTS_PER_PASS {
+            match accept(&l.sock) {
+                Ok(sock) => {
+                    let stream = if l.unix {
+                        Stream::unix(sock.into())
+                    } else {
+                        Stream::tcp(sock.into())
+                    };
+                    let conn = Conn::with_hub(self.me.clone(), l.start_reading);
+                    conn.place(stream);
+                    into.push(Event::Accepted {
+                        server,
+                        conn: Arc::clone(&conn),
+                    });
+                    ready.push(conn);
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    into.push(Event::AcceptError {
+                        server,
+                        error: SystemError::from_io(&e, "accept"),
+                    });
+                    if matches!(e.raw_os_error(), Some(libc::EMFILE | libc::ENFILE)) {
+                        // No edge comes for a connection already queued:
+                        // try again once descriptors may be back.
+                        let hub = self.me.clone();
+                        runtime::get().spawn(async move {
+                            tokio::time::sleep(EMFILE_RETRY).await;
+                            if let Some(hub) = hub.upgrade() {
+                                hub.schedule_listener(server);
+                            }
+                        });
+                    }
+                    return;
+                }
+            }
+        }
+        self.schedule_listener(server);
+    }
+
     fn wake(&self) {
         // A failure leaves an earlier wake-up pending, which is as good.
         let _ = self.waker.wake();
@@ -248,41 +374,42 @@ impl Hub {
     pub fn take(&self, into: &mut Vec<Event>) {
         let mut r = lock(&self.reactor);
         let r = &mut *r;
-        lock(&self.pending).draining = true;
+        let mut accepting = {
+            let mut p = lock(&self.pending);
+            p.draining = true;
+            std::mem::take(&mut p.listeners)
+        };
         let mut ready = Vec::new();
-        match r.poll.poll(&mut r.events, Some(Duration::ZERO)) {
-            Ok(()) => {
-                for ev in &r.events {
-                    if ev.token() == WAKE {
-                        continue;
-                    }
-                    if let Some(conn) = r.conns.get(&(ev.token().0 as u64)) {
-                        let readable = ev.is_readable() || ev.is_read_closed() || ev.is_error();
-                        let writable = ev.is_writable() || ev.is_write_closed() || ev.is_error();
-                        if conn.ready(readable, writable, ev.is_read_closed()) {
-                            ready.push(Arc::clone(conn));
-                        }
+        // EINTR or a failure leaves the events for the next take.
+        if r.poll.poll(&mut r.events, Some(Duration::ZERO)).is_ok() {
+            for ev in &r.events {
+                let token = ev.token();
+                if token == WAKE {
+                    continue;
+                }
+                if token.0 & LISTENER != 0 {
+                    accepting.push((token.0 & !LISTENER) as u64);
+                } else if let Some(conn) = r.conns.get(&(token.0 as u64)) {
+                    let readable = ev.is_readable() || ev.is_read_closed() || ev.is_error();
+                    let writable = ev.is_writable() || ev.is_write_closed() || ev.is_error();
+                    if conn.ready(readable, writable, ev.is_read_closed()) {
+                        ready.push(Arc::clone(conn));
                     }
                 }
             }
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(_) => {}
         }
-        let arrivals = {
+        let mut arrivals = {
             let mut inbox = lock(&self.inbox);
             into.append(&mut inbox.events);
             std::mem::take(&mut inbox.arrivals)
         };
-        for conn in arrivals {
-            if let Some(fd) = conn.join() {
-                let source = &mut SourceFd(&fd);
-                let token = Token(conn.id as usize);
-                let interest = Interest::READABLE | Interest::WRITABLE;
-                if let Err(e) = r.poll.registry().register(source, token, interest) {
-                    conn.fail(SystemError::from_io(&e, "epoll_ctl"), into);
-                }
-                r.conns.insert(conn.id, Arc::clone(&conn));
+        for server in accepting {
+            if let Some(l) = r.listeners.get(&server) {
+                self.accept(server, l, into, &mut arrivals);
             }
+        }
+        for conn in arrivals {
+            Self::join(r, &conn, into);
             // Served at once: a new connection's first bytes are usually
             // there already, and its writes may be waiting.
             if conn.mark_scheduled() {
@@ -299,19 +426,31 @@ impl Hub {
             }
             rounds += 1;
             let mut p = lock(&self.pending);
-            if p.conns.is_empty() {
+            if p.conns.is_empty() || rounds == ROUNDS {
+                // What is left (or a listener with more to accept) waits
+                // for the next take, after the loop's other callbacks.
                 p.draining = false;
-                break;
-            }
-            if rounds == ROUNDS {
-                // The rest waits for the next take, after the loop's other
-                // callbacks have had their turn.
-                p.draining = false;
+                let more = !p.conns.is_empty() || !p.listeners.is_empty();
                 drop(p);
-                self.wake();
+                if more {
+                    self.wake();
+                }
                 break;
             }
             std::mem::swap(&mut p.conns, &mut ready);
+        }
+    }
+
+    /// Puts a connection whose stream is in place into the epoll set.
+    fn join(r: &mut Reactor, conn: &Arc<Conn>, into: &mut Vec<Event>) {
+        if let Some(fd) = conn.join() {
+            let source = &mut SourceFd(&fd);
+            let token = Token(conn.id as usize);
+            let interest = Interest::READABLE | Interest::WRITABLE;
+            if let Err(e) = r.poll.registry().register(source, token, interest) {
+                conn.fail(SystemError::from_io(&e, "epoll_ctl"), into);
+            }
+            r.conns.insert(conn.id, Arc::clone(conn));
         }
     }
 
@@ -324,6 +463,12 @@ impl Hub {
         let arrivals = std::mem::take(&mut lock(&self.inbox).arrivals);
         for conn in arrivals.into_iter().chain(r.conns.drain().map(|(_, c)| c)) {
             conn.close_now(r.poll.registry(), &mut discard);
+        }
+        for (_, l) in r.listeners.drain() {
+            let _ = r
+                .poll
+                .registry()
+                .deregister(&mut SourceFd(&l.sock.as_raw_fd()));
         }
     }
 }

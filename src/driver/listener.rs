@@ -1,21 +1,14 @@
 //! Listening sockets, TCP or Unix: bound and listening synchronously (so
 //! errors are known at once, and reported by the caller on a later tick as
-//! Node does), then an accept task per listener that hands each connection
-//! to the hub.
+//! Node does), then watched by the hub, which accepts on the loop thread.
 
 use std::net::SocketAddr;
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::{Arc, Weak};
 
 use socket2::{Domain, Socket, Type};
-use tokio::io::unix::AsyncFd;
-use tokio::io::Interest;
-use tokio::task::JoinHandle;
 
-use super::conn::{unix_addr, Conn};
-use super::hub::{Event, Hub};
-use super::runtime;
-use super::stream::Stream;
+use super::conn::unix_addr;
+use super::hub::Hub;
 use crate::SystemError;
 
 /// Where to listen.
@@ -46,9 +39,11 @@ pub struct ListenConfig {
     pub start_reading: bool,
 }
 
+/// A listening socket. The hub's reactor accepts on it, on the loop thread.
 #[derive(Debug)]
 pub struct Listener {
-    task: Option<JoinHandle<()>>,
+    hub: Weak<Hub>,
+    server: u64,
     local: Option<SocketAddr>,
     /// The listening descriptor (for `listen(handle)` by another server).
     fd: i32,
@@ -150,58 +145,12 @@ impl Listener {
             cfg.endpoint,
             Endpoint::Unix { .. } | Endpoint::Fd { kind: "PIPE", .. }
         );
-        let start_reading = cfg.start_reading;
-        let task = runtime::get().spawn(async move {
-            let accept_error = |e: &std::io::Error| {
-                hub.push(Event::AcceptError {
-                    server,
-                    error: SystemError::from_io(e, "accept"),
-                });
-            };
-            // Watched through AsyncFd rather than tokio's listeners, so an
-            // accepted socket is never registered with tokio: it goes
-            // straight to the loop thread's reactor.
-            // SAFETY: the socket owns its descriptor for as long as it lives.
-            let listener =
-                match unsafe { AsyncFd::register_with_interest(sock, Interest::READABLE) } {
-                    Ok(l) => l,
-                    Err(e) => return accept_error(&e.into_parts().1),
-                };
-            loop {
-                let Ok(mut ready) = listener.readable().await else {
-                    return;
-                };
-                let accepted = ready.try_io(|l| accept(l.get_ref()));
-                match accepted {
-                    Err(_would_block) => {}
-                    Ok(Ok(sock)) => {
-                        let stream = if unix {
-                            Stream::unix(sock.into())
-                        } else {
-                            Stream::tcp(sock.into())
-                        };
-                        let conn = Conn::new(&hub, start_reading);
-                        let event = Event::Accepted {
-                            server,
-                            conn: Arc::clone(&conn),
-                        };
-                        conn.adopt(stream, Some(event));
-                    }
-                    Ok(Err(e)) => {
-                        let out_of_fds =
-                            matches!(e.raw_os_error(), Some(libc::EMFILE | libc::ENFILE));
-                        accept_error(&e);
-                        if out_of_fds {
-                            // The pending connection stays queued; give
-                            // descriptors a moment to come back.
-                            tokio::time::sleep(Duration::from_millis(50)).await;
-                        }
-                    }
-                }
-            }
-        });
+        let hub_ref = Arc::downgrade(&hub);
+        hub.add_listener(server, sock, unix, cfg.start_reading)
+            .map_err(|e| fail(&e))?;
         Ok(Listener {
-            task: Some(task),
+            hub: hub_ref,
+            server,
             local,
             fd,
             unlink,
@@ -227,12 +176,12 @@ impl Listener {
 
     /// Stops accepting and closes the descriptor before returning (so the
     /// port is free when `close()` returns), and removes the socket file it
-    /// made. Blocks briefly on the I/O thread; call it without the GIL.
+    /// made.
     pub fn close(&mut self) {
-        if let Some(task) = self.task.take() {
-            task.abort();
-            let _ = runtime::get().block_on(task);
+        if let Some(hub) = self.hub.upgrade() {
+            hub.remove_listener(self.server);
         }
+        self.hub = Weak::new();
         if let Some(path) = self.unlink.take() {
             let _ = std::fs::remove_file(path);
         }
@@ -241,7 +190,7 @@ impl Listener {
 
 /// `accept4` with the flags every connection gets (socket2's `accept`
 /// would need a second call to make it non-blocking).
-fn accept(listener: &Socket) -> std::io::Result<Socket> {
+pub(crate) fn accept(listener: &Socket) -> std::io::Result<Socket> {
     use std::os::fd::{AsRawFd, FromRawFd};
     // SAFETY: accept4 on our listening descriptor, with no address buffer;
     // it returns a new descriptor we own, or -1.
@@ -262,11 +211,6 @@ fn accept(listener: &Socket) -> std::io::Result<Socket> {
 
 impl Drop for Listener {
     fn drop(&mut self) {
-        if let Some(task) = self.task.take() {
-            task.abort();
-        }
-        if let Some(path) = self.unlink.take() {
-            let _ = std::fs::remove_file(path);
-        }
+        self.close();
     }
 }
