@@ -110,7 +110,7 @@ fn chmod(path: &str, readable_all: bool, writable_all: bool) -> std::io::Result<
 impl Listener {
     /// Binds and listens; errors read as Node's `listen E...: <description>
     /// address[:port]`.
-    pub fn listen(hub: Arc<Hub>, server: u64, cfg: &ListenConfig) -> Result<Self, SystemError> {
+    pub fn listen(hub: &Arc<Hub>, server: u64, cfg: &ListenConfig) -> Result<Self, SystemError> {
         let fail = |e: &std::io::Error| {
             let err = SystemError::from_io(e, "listen").described();
             match &cfg.endpoint {
@@ -145,7 +145,7 @@ impl Listener {
             cfg.endpoint,
             Endpoint::Unix { .. } | Endpoint::Fd { kind: "PIPE", .. }
         );
-        let hub_ref = Arc::downgrade(&hub);
+        let hub_ref = Arc::downgrade(hub);
         hub.add_listener(server, sock, unix, cfg.start_reading)
             .map_err(|e| fail(&e))?;
         Ok(Listener {

@@ -333,7 +333,7 @@ impl PyServer {
                 backlog,
                 start_reading: !paused,
             };
-            match Listener::listen(Arc::clone(&hub), id, &cfg) {
+            match Listener::listen(&hub, id, &cfg) {
                 Ok(l) => {
                     {
                         let mut me = slf.borrow_mut();
