@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 export VIRTUAL_ENV := $(abspath $(VENV))
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 
-.PHONY: setup build test test-rust test-python test-uvloop lint format bench bench-echo demo clean
+.PHONY: setup build test test-rust test-python test-uvloop doc lint format bench bench-echo demo clean
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -22,7 +22,11 @@ setup: $(VENV)/.installed
 build: setup
 	maturin develop --release -q
 
-lint: setup
+# The Rust crate's documentation, as Rust users get it (no Python feature).
+doc:
+	RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --no-default-features
+
+lint: setup doc
 	cargo fmt --all -- --check
 	cargo clippy --all-targets -- -D warnings
 	cargo clippy --all-targets --features python -- -D warnings
@@ -34,6 +38,7 @@ format: setup
 	ruff check --fix python tests benches examples
 	ruff format python tests benches examples
 
+# Unit tests and the crate docs' examples (doctests), without Python.
 test-rust:
 	cargo test --no-default-features
 
@@ -47,8 +52,8 @@ test-python: build
 test-uvloop: build
 	python -m pytest tests benches --benchmark-disable -q --loop=uvloop
 
-# The whole suite: lint, Rust core (no Python), stubs, pytest on asyncio and
-# on uvloop.
+# The whole suite: lint and docs, Rust core (no Python), stubs, pytest on
+# asyncio and on uvloop.
 test: lint test-rust test-python test-uvloop
 
 bench: build
