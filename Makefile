@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 export VIRTUAL_ENV := $(abspath $(VENV))
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 
-.PHONY: setup build test test-rust test-python test-uvloop doc lint format bench bench-echo demo clean
+.PHONY: setup build test test-rust test-python test-uvloop test-wheel doc lint format bench bench-echo demo clean
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -52,9 +52,19 @@ test-python: build
 test-uvloop: build
 	python -m pytest tests benches --benchmark-disable -q --loop=uvloop
 
+# The wheel as users install it, for each interpreter of WHEEL_PYTHONS: built
+# by maturin into target/wheels-ci, installed in a fresh venv, the suite run
+# from a temporary copy of tests/ (.ci/test-wheel). This venv's Python shares
+# the build cache of `make build` (the wheel is a repack); each other version
+# has a cache of its own. Default: this venv's Python, plus CPython 3.10 (the
+# oldest supported) and 3.13 where the machine has them.
+WHEEL_PYTHONS ?= $(PY) $(shell .ci/find-pythons 3.10 3.13)
+test-wheel: setup
+	@for py in $(WHEEL_PYTHONS); do VENV_PYTHON=$(PY) .ci/test-wheel $$py || exit 1; done
+
 # The whole suite: lint and docs, Rust core (no Python), stubs, pytest on
-# asyncio and on uvloop.
-test: lint test-rust test-python test-uvloop
+# asyncio and on uvloop, and the built wheels.
+test: lint test-rust test-python test-uvloop test-wheel
 
 bench: build
 	python -m pytest benches --benchmark-only --benchmark-columns=min,median,ops -q
