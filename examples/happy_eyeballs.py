@@ -29,6 +29,10 @@ import tokionet as net
 # the system resolver instead.
 LOCALHOST = [("::1", 6), ("127.0.0.1", 4)]
 
+# How long an attempt may take before the next one starts (Node's default is
+# 250 ms; a refused loopback attempt fails well within either).
+ATTEMPT_TIMEOUT_MS = 500
+
 
 def hosts_lookup(hostname: str, options: dict[str, Any], callback: Callable[..., None]) -> None:
     """A custom `lookup`: Node calls it with `all=True` under Happy Eyeballs."""
@@ -71,19 +75,22 @@ async def visit(title: str, port: int) -> None:
         host="localhost",
         lookup=hosts_lookup,
         auto_select_family=True,
-        auto_select_family_attempt_timeout=250,
+        auto_select_family_attempt_timeout=ATTEMPT_TIMEOUT_MS,
     )
-    client.on(
-        "connectionAttempt", lambda ip, port, family: print(f"connectionAttempt        {ip} (IPv{family})")
-    )
-    client.on(
-        "connectionAttemptFailed",
-        lambda ip, port, family, err: print(f"connectionAttemptFailed  {ip} (IPv{family}): {err.code}"),
-    )
-    client.on(
-        "connectionAttemptTimeout",
-        lambda ip, port, family: print(f"connectionAttemptTimeout {ip} (IPv{family}) after 250 ms"),
-    )
+
+    def on_attempt(ip: str, port: int, family: int) -> None:
+        print(f"connectionAttempt        {ip} (IPv{family})")
+
+    def on_attempt_failed(ip: str, port: int, family: int, err: BaseException) -> None:
+        print(f"connectionAttemptFailed  {ip} (IPv{family}): {getattr(err, 'code', err)}")
+
+    def on_attempt_timeout(ip: str, port: int, family: int) -> None:
+        print(f"connectionAttemptTimeout {ip} (IPv{family}) after {ATTEMPT_TIMEOUT_MS} ms")
+
+    # Listeners go on before the first tick: connect() starts right away.
+    client.on("connectionAttempt", on_attempt)
+    client.on("connectionAttemptFailed", on_attempt_failed)
+    client.on("connectionAttemptTimeout", on_attempt_timeout)
     client.on("connect", lambda: print(f"connect: to {client.remote_address} ({client.remote_family})"))
     client.on("data", lambda data: print(f"data: {data!r}"))
 

@@ -56,7 +56,7 @@ EXPECTED = {
         "attempted: ::1:<port>, 127.0.0.1:<port>",
         "--- 2. [::1]:port never answers",
         "connectionAttempt        ::1 (IPv6)",
-        "connectionAttemptTimeout ::1 (IPv6) after 250 ms",
+        "connectionAttemptTimeout ::1 (IPv6) after 500 ms",
         "connectionAttempt        127.0.0.1 (IPv4)",
         "connect: to 127.0.0.1 (IPv4)",
         "attempted: ::1:<port>, 127.0.0.1:<port>",
