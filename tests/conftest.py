@@ -1,3 +1,5 @@
+import asyncio
+import os
 import signal
 import sys
 from collections.abc import Iterator
@@ -5,8 +7,50 @@ from pathlib import Path
 
 import pytest
 
+HERE = Path(__file__).parent
+
 # Test helpers (``_vectors``) live beside the tests.
-sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(HERE))
+
+# The event loop every test runs on: asyncio's default loop or uvloop. Tests
+# make their loops through asyncio's policy (``tokionet.run()`` without a
+# ``loop_factory``, ``asyncio.run``, pytest-asyncio), so setting the policy
+# once here covers all of them; Python subprocesses (examples, differential
+# twins) get the same through ``_loop_site/sitecustomize.py``.
+LOOPS = ("asyncio", "uvloop")
+LOOP_ENV = "TOKIONET_TEST_LOOP"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--loop",
+        choices=LOOPS,
+        default=os.environ.get(LOOP_ENV) or "asyncio",
+        help=f"the event loop the tests run on (default: ${LOOP_ENV}, else asyncio)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    loop = config.getoption("--loop")
+    os.environ[LOOP_ENV] = loop
+    if loop == "uvloop":
+        import uvloop
+
+        asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
+        site = str(HERE / "_loop_site")
+        path = os.environ.get("PYTHONPATH")
+        os.environ["PYTHONPATH"] = site if not path else os.pathsep.join([site, path])
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"event loop: {config.getoption('--loop')}"
+
+
+@pytest.fixture(scope="session")
+def loop_name(request: pytest.FixtureRequest) -> str:
+    """``'asyncio'`` or ``'uvloop'``: the loop this run was asked for."""
+    return str(request.config.getoption("--loop"))
+
 
 # Every test is bounded in time: a hung test fails instead of stalling CI.
 TEST_TIMEOUT_S = 30
