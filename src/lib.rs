@@ -86,11 +86,15 @@
 //!
 //! # A TCP echo server on the driver
 //!
-//! The [`driver`] runs every socket on one tokio runtime and reports what
-//! happened as [`driver::Event`]s on a [`driver::Hub`]. Whoever owns the hub
-//! waits for its eventfd to become readable, takes the batch of events and
-//! reacts: that is all the Python side does on its event loop. Here a plain
-//! thread is the loop: a [`driver::Listener`] accepts, each accepted
+//! The [`driver`] reports what happened as [`driver::Event`]s on a
+//! [`driver::Hub`]: one epoll set per event loop. Whoever owns the hub waits
+//! for its descriptor to become readable ([`driver::Hub::wait`], or any
+//! poller watching [`driver::Hub::fd`]), then takes the batch of events,
+//! which also reads and writes the connected sockets that are ready, and
+//! reacts: that is all the Python side does on its event loop. Resolving,
+//! connection attempts and timers run on a tokio runtime and arrive in the
+//! same batches. Here a plain thread is the loop: a [`driver::Listener`]
+//! accepts, each accepted
 //! [`driver::Conn`] echoes what it reads and ends when its peer ends, and a
 //! client `Conn` connects, writes, ends and reads the echo back.
 //!
@@ -104,15 +108,6 @@
 //! use tokionet::driver::{Conn, Event, Hub, Listener};
 //! use tokionet::Error;
 //!
-//! /// Waits (at most until `deadline`) for the hub's eventfd to be readable.
-//! fn wait(hub: &Hub, deadline: Instant) {
-//!     let left = deadline.saturating_duration_since(Instant::now());
-//!     assert!(!left.is_zero(), "the echo took too long");
-//!     let mut pfd = libc::pollfd { fd: hub.fd(), events: libc::POLLIN, revents: 0 };
-//!     // SAFETY: one valid pollfd, for the duration of the call.
-//!     unsafe { libc::poll(&mut pfd, 1, left.as_millis() as libc::c_int) };
-//! }
-//!
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let hub = Hub::new()?;
 //! let config = ListenConfig {
@@ -121,10 +116,10 @@
 //!     start_reading: true, // accepted connections read at once
 //! };
 //! // `1` is the server's id in the events it causes.
-//! let mut listener = Listener::listen(Arc::clone(&hub), 1, &config).map_err(Error::from)?;
+//! let mut listener = Listener::listen(&hub, 1, &config).map_err(Error::from)?;
 //! let addr = listener.local_addr().expect("a TCP listener has an address");
 //!
-//! let client = Conn::new(Arc::clone(&hub), true);
+//! let client = Conn::new(&hub, true);
 //! client.spawn_connect(ConnectPlan { target: Target::Addr(addr), local: None, auto_select: None, block_list: None });
 //!
 //! let mut accepted: HashMap<u64, Arc<Conn>> = HashMap::new();
@@ -132,7 +127,9 @@
 //! let mut events = Vec::new();
 //! let deadline = Instant::now() + Duration::from_secs(10);
 //! while open > 0 {
-//!     wait(&hub, deadline);
+//!     let left = deadline.saturating_duration_since(Instant::now());
+//!     assert!(!left.is_zero(), "the echo took too long");
+//!     hub.wait(Some(left));
 //!     hub.take(&mut events);
 //!     for event in events.drain(..) {
 //!         match event {

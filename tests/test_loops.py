@@ -113,12 +113,6 @@ async def test_pytest_asyncio_errors_and_events(loop_name: str) -> None:
     assert closes == [True] and client.destroyed
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="tokionet.once is a coroutine function: it attaches its listeners only when first run, "
-    "so `asyncio.wait_for(net.once(server, 'listening'), t)` (a new task on Python < 3.12) misses "
-    "an event emitted on the next tick; Node's events.once() listens from the call",
-)
 def test_once_listens_from_the_call() -> None:
     async def main() -> None:
         server = net.create_server()

@@ -20,17 +20,19 @@ def _as_exception(args: tuple[Any, ...]) -> BaseException:
     return err
 
 
-async def once(emitter: EventEmitter, name: object) -> tuple[Any, ...]:
-    """Waits for ``name`` and returns its arguments as a tuple.
+def once(emitter: EventEmitter, name: object) -> asyncio.Future[tuple[Any, ...]]:
+    """Waits for ``name``: ``await once(emitter, name)`` returns its arguments as a tuple.
 
     Raises the error instead if ``'error'`` is emitted first (unless ``name`` is ``'error'``).
-    Both listeners are gone when this returns, raises or is cancelled.
+    As Node's ``events.once``, it listens from the call (not from the first ``await``), so
+    an event emitted before the returned future is awaited is not missed. Both listeners
+    are gone once the future is done, failed or cancelled. Needs a running loop.
     """
     future: asyncio.Future[tuple[Any, ...]] = asyncio.get_running_loop().create_future()
     watch_errors = name != "error"
 
     # Each listener removes the other at once, as Node's do: an 'error' after the
-    # event must not be swallowed while this coroutine waits to resume.
+    # event must not be swallowed while the awaiting task waits to resume.
     def resolver(*args: Any) -> None:
         if watch_errors:
             emitter.remove_listener("error", on_error)
@@ -42,12 +44,13 @@ async def once(emitter: EventEmitter, name: object) -> tuple[Any, ...]:
         if not future.done():
             future.set_exception(_as_exception(args))
 
-    emitter.once(name, resolver)
-    if watch_errors:
-        emitter.once("error", on_error)
-    try:
-        return await future
-    finally:
+    def cleanup(_: asyncio.Future[tuple[Any, ...]]) -> None:
         emitter.remove_listener(name, resolver)
         if watch_errors:
             emitter.remove_listener("error", on_error)
+
+    emitter.once(name, resolver)
+    if watch_errors:
+        emitter.once("error", on_error)
+    future.add_done_callback(cleanup)
+    return future
