@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 export VIRTUAL_ENV := $(abspath $(VENV))
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 
-.PHONY: setup build test test-rust test-python test-uvloop test-wheel rust-doc docs lint format bench bench-echo demo clean
+.PHONY: setup build test test-rust test-python test-uvloop test-wheel rust-doc docs lint format bench bench-micro bench-echo demo clean
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -74,14 +74,21 @@ test-wheel: setup
 # on asyncio and on uvloop, and the built wheels.
 test: lint docs test-rust test-python test-uvloop test-wheel
 
-bench: build
+# Every benchmark, as the README reports them: the micro-benchmarks, then the
+# echo servers against the anchors (results and chart into benches/results/).
+bench: bench-micro bench-echo
+
+bench-micro: build
 	python -m pytest benches --benchmark-only --benchmark-columns=min,median,ops -q
 
-# Echo servers against uvloop, asyncio, Node 24 and C, with the shared load
-# generator (~8 minutes; needs ../shared/bench built by its setup.sh).
+# Echo servers (tokionet on asyncio's loop and on uvloop) against uvloop,
+# asyncio, Node 24 and C with the shared load generator, 5 interleaved
+# repeats (~25 minutes; ../shared/bench is built by its setup.sh). --save
+# prints the change against the committed benches/results/ and replaces them.
 bench-echo: build
+	$(PY) -m pip install -q "matplotlib>=3.7"
 	cd ../shared/bench && sh setup.sh
-	python benches/echo_compare.py
+	python benches/echo_compare.py --save
 
 demo: build
 	python examples/echo.py

@@ -1,27 +1,33 @@
 """tokionet's echo servers against the anchors, in one run of the shared load generator.
 
-    python benches/echo_compare.py                        # full matrix, 3 repeats (~8 min)
+    python benches/echo_compare.py --save                 # full matrix, 5 repeats; results committed
     python benches/echo_compare.py --repeats 1 --cells echo_c100_s1k --warmup 0.5 --duration 1
-    python benches/echo_compare.py --loop uvloop          # tokionet's servers on uvloop
-    python benches/echo_compare.py --from-json target/echo-bench/<stamp>.json   # table only
+    python benches/echo_compare.py --loops uvloop         # tokionet's servers on uvloop only
+    python benches/echo_compare.py --from-json target/echo-bench/<stamp>.json   # tables only
 
 Runs ``../shared/bench/run.py`` once with ``benches/echo_server.py`` in both
-modes (``tokionet_data``: a 'data' listener that writes back;
-``tokionet_pipe``: ``socket.pipe(socket)``) and the anchors (by default
-uvloop_protocol, asyncio_protocol, node24_data, node24_pipe, c_epoll), so
-every server meets the same machine state (run.py runs them repeat-major).
-Then it reads the JSON that run.py wrote and prints, for each cell, each
-server's throughput and server CPU per unit, with their ratios to
-uvloop_protocol and to Node 24 (node24_pipe for the ``*_pipe`` servers,
-node24_data for the others).  Throughput ratios above 1 are faster; CPU
-ratios below 1 are cheaper.
+modes (``*_data``: a 'data' listener that writes back; ``*_pipe``:
+``socket.pipe(socket)``), on each loop of ``--loops`` (``tokionet``: the
+default asyncio loop under ``tokionet.run``, named ``tokionet_data`` /
+``tokionet_pipe``; ``uvloop``: ``tokionet_uvloop_data`` / ``..._pipe``), and
+the anchors (by default uvloop_protocol, asyncio_protocol, node24_data,
+node24_pipe, c_epoll), so every server meets the same machine state (run.py
+runs them repeat-major, i.e. interleaved). Then it reads the JSON that run.py
+wrote and prints, for each cell, each server's throughput and server CPU per
+unit, with their ratios to uvloop_protocol and to Node 24 (node24_pipe for
+the ``*_pipe`` servers, node24_data for the others). Throughput ratios above
+1 are faster; CPU ratios below 1 are cheaper.
+
+``--save`` also writes the run to ``benches/results/``: ``echo-latest.json``
+(medians and ratios), ``echo-latest.md`` (the tables) and ``echo.png`` (the
+chart the README shows), after printing how each tokionet ratio moved since
+the results committed there before (a regression check between releases).
 
 A benchmark, not a test: nothing here asserts anything, and pytest does not
 collect it.  The machine has 2 cores and the c=100 cells are often
 loadgen-bound ("LG" in the table), and run-to-run noise is 10-30 %: compare
-within one run.  Results (run.py's JSON and markdown, and this table as
-``<stamp>-ratios.md``) go to ``target/echo-bench/`` unless ``--out`` says
-otherwise.
+within one run.  run.py's own JSON and markdown go to ``target/echo-bench/``
+unless ``--out`` says otherwise.
 """
 
 from __future__ import annotations
@@ -38,6 +44,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "benches" / "results"
 ECHO_SERVER = ROOT / "benches" / "echo_server.py"
 DEFAULT_BENCH = ROOT.parent / "shared" / "bench"
 ANCHORS = ["uvloop_protocol", "asyncio_protocol", "node24_data", "node24_pipe", "c_epoll"]
@@ -68,13 +75,14 @@ def run_bench(args: argparse.Namespace) -> Path:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     before = set(out.glob("*.json"))
-    prefix = "tokionet" if args.loop == "tokionet" else f"tokionet_{args.loop}"
     argv = [sys.executable, str(run_py)]
-    for mode in ("data", "pipe"):
-        template = shlex.join(
-            [args.python, str(ECHO_SERVER), "--port", "__PORT__", "--mode", mode, "--loop", args.loop]
-        ).replace("__PORT__", "{port}")
-        argv += ["--server", f"{prefix}_{mode}={template}"]
+    for loop in args.loops.split(","):
+        prefix = "tokionet" if loop == "tokionet" else f"tokionet_{loop}"
+        for mode in ("data", "pipe"):
+            template = shlex.join(
+                [args.python, str(ECHO_SERVER), "--port", "__PORT__", "--mode", mode, "--loop", loop]
+            ).replace("__PORT__", "{port}")
+            argv += ["--server", f"{prefix}_{mode}={template}"]
     argv += [
         "--servers",
         args.anchors,
@@ -180,11 +188,16 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--bench-dir", default=os.environ.get("TOKIONET_BENCH_DIR", str(DEFAULT_BENCH)))
     ap.add_argument("--cells", default="", help="comma list of run.py cells (default: all)")
-    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--warmup", type=float, default=1.0)
     ap.add_argument("--duration", type=float, default=3.0)
     ap.add_argument("--anchors", default=",".join(ANCHORS), help="comma list of run.py anchor servers")
-    ap.add_argument("--loop", choices=["tokionet", "asyncio", "uvloop"], default="tokionet")
+    ap.add_argument(
+        "--loops",
+        default="tokionet,uvloop",
+        help="comma list of loops for tokionet's servers: tokionet (asyncio's default loop), asyncio, uvloop",
+    )
+    ap.add_argument("--save", action="store_true", help="write the results to benches/results/")
     ap.add_argument(
         "--python", default=sys.executable, help="interpreter for echo_server.py (needs tokionet)"
     )
@@ -193,11 +206,106 @@ def main() -> int:
     args = ap.parse_args()
 
     path = Path(args.from_json) if args.from_json else run_bench(args)
-    tables = ratio_tables(json.loads(path.read_text()))
+    result = json.loads(path.read_text())
+    tables = ratio_tables(result)
     if not args.from_json:
         path.with_name(path.stem + "-ratios.md").write_text(tables)
     print(tables)
+    if args.save:
+        save(result, tables)
     return 0
+
+
+def summarize(result: dict[str, Any]) -> dict[str, Any]:
+    """The medians and their ratios to uvloop, per cell and server: what is committed."""
+    meta, summary = result["meta"], result["summary"]
+    cells: dict[str, Any] = {}
+    for cell, spec in meta["cells"].items():
+        ref = summary.get(UVLOOP, {}).get(cell, {})
+        rows = {}
+        for server in meta["servers"]:
+            s = summary.get(server, {}).get(cell)
+            if not s or s.get("cpu_per_unit") is None:
+                continue
+            tp, ref_tp = s.get("throughput"), ref.get("throughput")
+            rows[server] = {
+                "throughput": s.get("throughput"),
+                "cpu_per_unit": s["cpu_per_unit"],
+                "cpu_x_uvloop": s["cpu_per_unit"] / ref["cpu_per_unit"] if ref.get("cpu_per_unit") else None,
+                "throughput_x_uvloop": tp / ref_tp if tp and ref_tp else None,
+                "loadgen_bound": s.get("loadgen_busy", 0) > 0.9,
+            }
+        cells[cell] = {"unit": spec["unit"], "servers": rows}
+    return {
+        "stamp": meta["stamp"],
+        "repeats": meta["repeats"],
+        "machine": meta.get("machine", {}),
+        "versions": meta.get("versions", {}),
+        "cells": cells,
+    }
+
+
+def regressions(old: dict[str, Any], new: dict[str, Any]) -> str:
+    """How each tokionet server's CPU ratio to uvloop moved since the committed results."""
+    lines = [
+        f"# Against the committed results of {old.get('stamp', '?')} (CPU per unit as x uvloop; "
+        "a rise of more than 20 % is flagged)",
+        "",
+        "| cell | server | before | now | change |",
+        "|---|---|---|---|---|",
+    ]
+    for cell, c in new["cells"].items():
+        for server, row in c["servers"].items():
+            if not server.startswith("tokionet"):
+                continue
+            before = old.get("cells", {}).get(cell, {}).get("servers", {}).get(server, {}).get("cpu_x_uvloop")
+            now = row.get("cpu_x_uvloop")
+            if before is None or now is None:
+                continue
+            change = now / before - 1
+            flag = " REGRESSION" if change > 0.20 else ""
+            lines.append(f"| {cell} | {server} | {before:.2f}x | {now:.2f}x | {change:+.0%}{flag} |")
+    return "\n".join(lines) + "\n"
+
+
+def chart(summary: dict[str, Any], path: Path) -> None:
+    """Server CPU per unit as a ratio to uvloop, per cell: tokionet's servers and the anchors."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    cells = list(summary["cells"])
+    servers: list[str] = []
+    for c in summary["cells"].values():
+        servers += [s for s in c["servers"] if s not in servers]
+    servers.sort(key=lambda s: not s.startswith("tokionet"))
+    width = 0.8 / max(len(servers), 1)
+    fig, ax = plt.subplots(figsize=(11, 4.8))
+    for i, server in enumerate(servers):
+        ys = [summary["cells"][c]["servers"].get(server, {}).get("cpu_x_uvloop") or 0 for c in cells]
+        xs = [j + (i - (len(servers) - 1) / 2) * width for j in range(len(cells))]
+        ax.bar(xs, ys, width, label=server, hatch="" if server.startswith("tokionet") else "//")
+    ax.axhline(1.0, color="black", linewidth=0.8)
+    ax.set_xticks(range(len(cells)), cells)
+    ax.set_ylabel("server CPU per unit, x uvloop (lower is better)")
+    ax.set_title(f"Echo, server pinned to one core ({summary['stamp']}, {summary['repeats']} repeats)")
+    ax.legend(fontsize=8, ncol=2)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def save(result: dict[str, Any], tables: str) -> None:
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    summary = summarize(result)
+    latest = RESULTS / "echo-latest.json"
+    if latest.is_file():
+        print(regressions(json.loads(latest.read_text()), summary))
+    latest.write_text(json.dumps(summary, indent=1, sort_keys=True) + "\n")
+    (RESULTS / "echo-latest.md").write_text(tables)
+    chart(summary, RESULTS / "echo.png")
+    print(f"# wrote {latest}, echo-latest.md and echo.png", file=sys.stderr)
 
 
 if __name__ == "__main__":
