@@ -681,7 +681,15 @@ def test_listen_on_a_host_name_resolves_off_the_loop() -> None:
 
 def test_sockets_left_open_under_asyncio_run_are_closed_with_their_loop() -> None:
     def count_fds() -> int:
-        return len(os.listdir("/proc/self/fd"))
+        # Sockets only: a closed loop's hub (its epoll set) is freed with its
+        # last reference, which a reference cycle may hold until collected.
+        count = 0
+        for fd in os.listdir("/proc/self/fd"):
+            try:
+                count += os.readlink(f"/proc/self/fd/{fd}").startswith("socket:")
+            except OSError:
+                pass
+        return count
 
     async def leave_open() -> None:
         server = net.create_server(lambda s: s.resume())
@@ -702,4 +710,6 @@ def test_sockets_left_open_under_asyncio_run_are_closed_with_their_loop() -> Non
         await asyncio.sleep(0.05)
 
     asyncio.run(sweep())
-    assert count_fds() <= before + 2
+    # Loop 1's server, client and accepted socket are gone; the sweeping
+    # loop's listening server is open.
+    assert count_fds() <= before - 3 + 1

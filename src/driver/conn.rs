@@ -589,7 +589,13 @@ impl Conn {
             if pipe.is_some_and(|d| d.backlogged()) {
                 return;
             }
-            if scratch.capacity() < MIN_WINDOW {
+            // Back to the start of the block when every earlier read has
+            // been handed on (the memory is still in the cache); a fresh
+            // block only when little is left and earlier reads are held.
+            if scratch.capacity() < SCRATCH_BLOCK
+                && !scratch.try_reclaim(SCRATCH_BLOCK)
+                && scratch.capacity() < MIN_WINDOW
+            {
                 scratch.reserve(SCRATCH_BLOCK);
             }
             let window = scratch.capacity().min(READ_CHUNK);

@@ -11,6 +11,7 @@
 use std::collections::HashMap;
 use std::io;
 use std::os::fd::{AsRawFd, RawFd};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 use std::time::Duration;
 
@@ -157,18 +158,26 @@ struct Reactor {
     poll: Poll,
     events: mio::Events,
     conns: HashMap<u64, Arc<Conn>>,
-    listeners: HashMap<u64, ListenSock>,
     /// One read buffer for every connection: each read is split off as the
     /// event's `Bytes`, and the space is reused once those are dropped.
     scratch: BytesMut,
 }
 
+/// The hub: while [`Hub::take_with`] hands events to its caller, the
+/// reactor is locked; what the caller may do meanwhile (listen, close a
+/// listener, command a connection, close everything) goes through the other
+/// locks and the registry, which `take` never holds across the call.
 #[derive(Debug)]
 pub struct Hub {
     me: Weak<Hub>,
     inbox: Mutex<Inbox>,
     pending: Mutex<Pending>,
     reactor: Mutex<Reactor>,
+    registry: mio::Registry,
+    listeners: Mutex<HashMap<u64, Arc<ListenSock>>>,
+    /// `close_all` ran while a take was delivering: the take closes
+    /// everything before it returns.
+    closing: AtomicBool,
     waker: Waker,
     fd: RawFd,
 }
@@ -184,6 +193,7 @@ impl Hub {
         runtime::get();
         let poll = Poll::new()?;
         let waker = Waker::new(poll.registry(), WAKE)?;
+        let registry = poll.registry().try_clone()?;
         let fd = poll.as_raw_fd();
         Ok(Arc::new_cyclic(|me| Hub {
             me: me.clone(),
@@ -193,10 +203,12 @@ impl Hub {
                 poll,
                 events: mio::Events::with_capacity(1024),
                 conns: HashMap::new(),
-                listeners: HashMap::new(),
                 scratch: BytesMut::new(),
             }),
             waker,
+            registry,
+            listeners: Mutex::new(HashMap::new()),
+            closing: AtomicBool::new(false),
             fd,
         }))
     }
@@ -274,31 +286,26 @@ impl Hub {
         unix: bool,
         start_reading: bool,
     ) -> io::Result<()> {
-        let mut r = lock(&self.reactor);
         let fd = sock.as_raw_fd();
         let token = Token(LISTENER | server as usize);
-        r.poll
-            .registry()
+        self.registry
             .register(&mut SourceFd(&fd), token, Interest::READABLE)?;
-        r.listeners.insert(
+        lock(&self.listeners).insert(
             server,
-            ListenSock {
+            Arc::new(ListenSock {
                 sock,
                 unix,
                 start_reading,
-            },
+            }),
         );
         Ok(())
     }
 
     /// Stops accepting for `server` and closes its listening socket.
     pub(crate) fn remove_listener(&self, server: u64) {
-        let mut r = lock(&self.reactor);
-        if let Some(l) = r.listeners.remove(&server) {
-            let _ = r
-                .poll
-                .registry()
-                .deregister(&mut SourceFd(&l.sock.as_raw_fd()));
+        let removed = lock(&self.listeners).remove(&server);
+        if let Some(l) = removed {
+            let _ = self.registry.deregister(&mut SourceFd(&l.sock.as_raw_fd()));
         }
     }
 
@@ -372,6 +379,16 @@ impl Hub {
     /// are ready on the way. Call it on the loop thread whenever [`Hub::fd`]
     /// is readable; it never blocks.
     pub fn take(&self, into: &mut Vec<Event>) {
+        self.take_with(into, |_| {});
+    }
+
+    /// [`Hub::take`], handing the events over as they come: `deliver` is
+    /// called whenever `into` has new events (it may drain it), so a
+    /// connection's bytes are handled while they are still in the cache,
+    /// before the next connection is read. `deliver` may listen, close
+    /// listeners, command connections and call [`Hub::close_all`]; it must
+    /// not call `take` again.
+    pub fn take_with(&self, into: &mut Vec<Event>, mut deliver: impl FnMut(&mut Vec<Event>)) {
         let mut r = lock(&self.reactor);
         let r = &mut *r;
         let mut accepting = {
@@ -404,8 +421,9 @@ impl Hub {
             std::mem::take(&mut inbox.arrivals)
         };
         for server in accepting {
-            if let Some(l) = r.listeners.get(&server) {
-                self.accept(server, l, into, &mut arrivals);
+            let listener = lock(&self.listeners).get(&server).cloned();
+            if let Some(l) = listener {
+                self.accept(server, &l, into, &mut arrivals);
             }
         }
         for conn in arrivals {
@@ -416,12 +434,18 @@ impl Hub {
                 ready.push(conn);
             }
         }
+        if !into.is_empty() {
+            deliver(into);
+        }
         let mut rounds = 0;
         loop {
             for conn in ready.drain(..) {
                 conn.clear_scheduled();
-                if conn.service(self, r.poll.registry(), &mut r.scratch, into) {
+                if conn.service(self, &self.registry, &mut r.scratch, into) {
                     r.conns.remove(&conn.id);
+                }
+                if !into.is_empty() {
+                    deliver(into);
                 }
             }
             rounds += 1;
@@ -439,6 +463,9 @@ impl Hub {
             }
             std::mem::swap(&mut p.conns, &mut ready);
         }
+        if self.closing.swap(false, Ordering::AcqRel) {
+            self.close_locked(r);
+        }
     }
 
     /// Puts a connection whose stream is in place into the epoll set.
@@ -455,20 +482,25 @@ impl Hub {
     }
 
     /// Closes every descriptor the reactor holds, at once, without events
-    /// (the loop is going away).
+    /// (the loop is going away). Inside [`Hub::take_with`]'s `deliver` it
+    /// happens as that take ends.
     pub fn close_all(&self) {
-        let mut r = lock(&self.reactor);
-        let r = &mut *r;
+        let listeners: Vec<u64> = lock(&self.listeners).keys().copied().collect();
+        for server in listeners {
+            self.remove_listener(server);
+        }
+        match self.reactor.try_lock() {
+            Ok(mut r) => self.close_locked(&mut r),
+            Err(std::sync::TryLockError::Poisoned(p)) => self.close_locked(&mut p.into_inner()),
+            Err(std::sync::TryLockError::WouldBlock) => self.closing.store(true, Ordering::Release),
+        }
+    }
+
+    fn close_locked(&self, r: &mut Reactor) {
         let mut discard = Vec::new();
         let arrivals = std::mem::take(&mut lock(&self.inbox).arrivals);
         for conn in arrivals.into_iter().chain(r.conns.drain().map(|(_, c)| c)) {
-            conn.close_now(r.poll.registry(), &mut discard);
-        }
-        for (_, l) in r.listeners.drain() {
-            let _ = r
-                .poll
-                .registry()
-                .deregister(&mut SourceFd(&l.sock.as_raw_fd()));
+            conn.close_now(&self.registry, &mut discard);
         }
     }
 }

@@ -393,18 +393,21 @@ impl LoopCtx {
 impl LoopCtx {
     /// The add_reader callback: one batch of I/O events.
     fn _drain(slf: &Bound<'_, Self>) {
+        let hub = Arc::clone(&slf.borrow().hub);
         let mut events = Vec::new();
-        slf.borrow().hub.take(&mut events);
-        for event in events {
-            if slf.borrow().dead {
-                break;
+        // Each connection's events are handled right after it is read.
+        hub.take_with(&mut events, |events| {
+            for event in events.drain(..) {
+                if slf.borrow().dead {
+                    continue;
+                }
+                if let Err(e) = Self::dispatch(slf, event) {
+                    Self::report(slf, e);
+                }
+                // As Node runs the nextTick queue after each I/O callback.
+                Self::run_ticks_inner(slf);
             }
-            if let Err(e) = Self::dispatch(slf, event) {
-                Self::report(slf, e);
-            }
-            // As Node runs the nextTick queue after each I/O callback.
-            Self::run_ticks_inner(slf);
-        }
+        });
         Self::run_ticks_inner(slf);
     }
 
