@@ -279,9 +279,11 @@ def ping_all(socks: list[socket.socket], size: int, echo: bool) -> None:
 
 
 def client_main(port: int, host: str) -> None:
-    """Holds connections; commands on stdin: ``open <total>``, ``ping <size> <echo 0|1>``."""
+    """Holds connections; commands on stdin: ``open <total>``, and ``ping <size>
+    <echo 0|1>`` (on the connections opened since the last ping)."""
     raise_nofile()
     socks: list[socket.socket] = []
+    pinged = 0
     for line in sys.stdin:
         cmd = line.split()
         try:
@@ -289,8 +291,9 @@ def client_main(port: int, host: str) -> None:
                 open_until(socks, int(cmd[1]), host, port)
                 emit(f"OPEN {len(socks)}")
             elif cmd[0] == "ping":
-                ping_all(socks, int(cmd[1]), cmd[2] == "1")
-                emit(f"PONG {len(socks)}")
+                ping_all(socks[pinged:], int(cmd[1]), cmd[2] == "1")
+                pinged = len(socks)
+                emit(f"PONG {pinged}")
         except Exception as e:
             emit(f"ERR {type(e).__name__}: {e}")
     # stdin closed: the runner is done; the sockets close with the process.
@@ -428,7 +431,7 @@ def measure(kind: str, n: int, settle: float = 1.0, ping: int = 0, no_thp: bool 
             fds = wait_fds(pid, fds_before + mark, STAGE_TIMEOUT_S)
             if fds < fds_before + mark:
                 raise RuntimeError(f"{kind}: {fds - fds_before} descriptors for {mark} connections")
-            if mark == n and ping:
+            if ping:
                 client.send(f"ping {ping} {0 if kind == 'tokionet-none' else 1}")
                 client.expect("PONG", STAGE_TIMEOUT_S)
             time.sleep(settle)
