@@ -327,15 +327,28 @@ impl Conn {
     /// Writes `data`: straight to the kernel if connected and nothing is
     /// queued, the rest (copied) to the queue.
     pub fn write(self: &Arc<Self>, data: &[u8]) -> Result<WriteOutcome, SystemError> {
+        self.write_with(data, || Bytes::copy_from_slice(data))
+    }
+
+    /// [`Conn::write`], where what the kernel does not take at once is
+    /// queued as `keep()` (the same bytes, e.g. shared with their owner)
+    /// instead of a copy.
+    pub fn write_with(
+        self: &Arc<Self>,
+        data: &[u8],
+        keep: impl FnOnce() -> Bytes,
+    ) -> Result<WriteOutcome, SystemError> {
         self.touch();
         let mut s = self.lock();
         let sent = Self::send_now(&mut s, data)?;
         if sent.n == data.len() {
             return Ok(WriteOutcome::Sent);
         }
-        s.queued_bytes += data.len() - sent.n;
+        let rest = keep().slice(sent.n..);
+        debug_assert_eq!(rest.len(), data.len() - sent.n);
+        s.queued_bytes += rest.len();
         s.queue.push_back(Chunk {
-            data: Payload::Bytes(Bytes::copy_from_slice(&data[sent.n..])),
+            data: Payload::Bytes(rest),
             sent: 0,
             counted: true,
         });

@@ -1,6 +1,6 @@
 //! The process's one tokio runtime, started on first use.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 use std::sync::OnceLock;
 use std::time::Instant;
 
@@ -9,6 +9,8 @@ use tokio::runtime::Runtime;
 static RUNTIME: OnceLock<Runtime> = OnceLock::new();
 static WORKERS: AtomicUsize = AtomicUsize::new(0);
 static EPOCH: OnceLock<Instant> = OnceLock::new();
+/// The process that started the runtime (its threads do not survive fork).
+static STARTED_IN: AtomicU32 = AtomicU32::new(0);
 
 /// Sets the number of I/O threads; only before the runtime starts. Returns
 /// whether it took effect. 0 means the default (`TOKIONET_WORKER_THREADS`,
@@ -34,6 +36,7 @@ pub fn get() -> &'static Runtime {
                 .filter(|&n| n > 0)
                 .unwrap_or(1)
         };
+        STARTED_IN.store(std::process::id(), Ordering::Relaxed);
         tokio::runtime::Builder::new_multi_thread()
             .worker_threads(workers)
             .thread_name("tokionet-io")
@@ -42,6 +45,13 @@ pub fn get() -> &'static Runtime {
             .build()
             .expect("the tokio runtime starts")
     })
+}
+
+/// The process the runtime was started in, if this is a child forked from
+/// it after that (where the runtime has no threads and cannot be used).
+pub fn forked_from() -> Option<u32> {
+    let started = STARTED_IN.load(Ordering::Relaxed);
+    (started != 0 && started != std::process::id()).then_some(started)
 }
 
 /// Milliseconds on a monotonic clock, for activity stamps shared between

@@ -86,6 +86,14 @@ impl LoopCtx {
 
     pub fn for_loop(event_loop: &Bound<'_, PyAny>) -> PyResult<Py<LoopCtx>> {
         let py = event_loop.py();
+        if let Some(parent) = crate::driver::runtime::forked_from() {
+            return Err(PyRuntimeError::new_err(format!(
+                "tokionet cannot run in a process forked from one that used it \
+                 (its I/O threads stayed in process {parent}); import and use tokionet \
+                 only after forking, or start processes with the 'spawn' or \
+                 'forkserver' method"
+            )));
+        }
         let map = contexts(py)?;
         let key = event_loop.as_ptr() as usize;
         if let Some(ctx) = map.get_item(key)? {
@@ -488,4 +496,23 @@ impl LoopCtx {
 #[pyfunction]
 pub fn _loop_ctx(event_loop: &Bound<'_, PyAny>) -> PyResult<Py<LoopCtx>> {
     LoopCtx::for_loop(event_loop)
+}
+
+/// The calling thread (`pthread_self`), to tell a handle's loop thread from
+/// others.
+pub fn thread_id() -> u64 {
+    // SAFETY: pthread_self has no preconditions.
+    unsafe { libc::pthread_self() as u64 }
+}
+
+/// Sockets and servers are used on their loop's thread, as the loop runs
+/// their listeners there: a call from another thread is refused (not raced).
+pub fn check_thread(owner: u64, what: &str) -> PyResult<()> {
+    if owner == 0 || owner == thread_id() {
+        return Ok(());
+    }
+    Err(PyRuntimeError::new_err(format!(
+        "this tokionet {what} belongs to an event loop running on another thread; \
+         call it from that thread (loop.call_soon_threadsafe() hands a call over)"
+    )))
 }

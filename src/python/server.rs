@@ -12,7 +12,7 @@ use pyo3::types::{PyCFunction, PyDict, PyTuple};
 
 use super::arg::{to_value, Arg};
 use super::emitter::{emit_event, EventEmitter};
-use super::loop_ctx::{LoopCtx, Tick};
+use super::loop_ctx::{check_thread, thread_id, LoopCtx, Tick};
 use super::options::{normalize_args, to_number, Options};
 use super::socket::{address_dict, PySocket, DEFAULT_HWM};
 use crate::driver::listener::{Endpoint, ListenConfig, Listener};
@@ -39,6 +39,8 @@ pub struct PyServer {
     m: ServerMachine,
     listener: Option<Listener>,
     ctx: Option<Py<LoopCtx>>,
+    /// The thread of `ctx`'s loop (0 while there is none).
+    owner: u64,
     pending: VecDeque<ServerEmit>,
     flush_scheduled: bool,
     refed: bool,
@@ -167,8 +169,16 @@ impl PyServer {
             return Ok(c.clone_ref(py).into_bound(py));
         }
         let ctx = LoopCtx::current(py)?;
-        slf.borrow_mut().ctx = Some(ctx.clone_ref(py));
+        let mut me = slf.borrow_mut();
+        me.ctx = Some(ctx.clone_ref(py));
+        me.owner = thread_id();
+        drop(me);
         Ok(ctx.into_bound(py))
+    }
+
+    /// Refuses a call from a thread other than the server's loop's.
+    fn owned(slf: &Bound<'_, Self>) -> PyResult<()> {
+        check_thread(slf.borrow().owner, "Server")
     }
 
     fn defer(slf: &Bound<'_, Self>, e: ServerEmit) -> PyResult<()> {
@@ -434,11 +444,13 @@ impl PyServer {
             Some(v) if to_value(&v).truthy() => v.unbind(),
             _ => false.into_pyobject(py)?.to_owned().into_any().unbind(),
         };
+        let ctx = LoopCtx::current_opt(py)?;
         let me = PyServer {
+            owner: if ctx.is_some() { thread_id() } else { 0 },
             id: NEXT_SERVER.fetch_add(1, Ordering::Relaxed),
             m: ServerMachine::new(),
             listener: None,
-            ctx: LoopCtx::current_opt(py)?,
+            ctx,
             pending: VecDeque::new(),
             flush_scheduled: false,
             refed: true,
@@ -471,6 +483,7 @@ impl PyServer {
         args: &Bound<'py, PyTuple>,
         kwargs: Option<&Bound<'py, PyDict>>,
     ) -> PyResult<Bound<'py, Self>> {
+        Self::owned(slf)?;
         let py = slf.py();
         // listen(handle) / listen({handle}): another server's listening
         // socket (Node: `options._handle || options.handle`).
@@ -696,6 +709,7 @@ impl PyServer {
         slf: &Bound<'py, Self>,
         callback: Option<Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, Self>> {
+        Self::owned(slf)?;
         let py = slf.py();
         slf.borrow_mut().generation += 1;
         let (err, due) = slf.borrow_mut().m.close();
@@ -754,6 +768,7 @@ impl PyServer {
         slf: &Bound<'py, Self>,
         callback: Arg<'py>,
     ) -> PyResult<Bound<'py, Self>> {
+        Self::owned(slf)?;
         let py = slf.py();
         let cb = match &callback.0 {
             Some(cb) if cb.is_callable() => cb.clone(),
@@ -781,12 +796,14 @@ impl PyServer {
 
     #[pyo3(name = "ref")]
     fn ref_<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, Self>> {
+        Self::owned(slf)?;
         slf.borrow_mut().refed = true;
         Self::update_liveness(slf)?;
         Ok(slf.clone())
     }
 
     fn unref<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, Self>> {
+        Self::owned(slf)?;
         slf.borrow_mut().refed = false;
         Self::update_liveness(slf)?;
         Ok(slf.clone())

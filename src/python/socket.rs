@@ -19,7 +19,7 @@ use pyo3::types::{PyByteArray, PyBytes, PyDict, PyMemoryView, PyString, PyTuple}
 
 use super::arg::{to_value, Arg};
 use super::emitter::{emit_event, EventEmitter, ListenerChange};
-use super::loop_ctx::{LoopCtx, Tick};
+use super::loop_ctx::{check_thread, thread_id, LoopCtx, Tick};
 use super::options::{normalize_args, Options};
 use crate::address::is_ip;
 use crate::driver::conn::{family_of, ConnectPlan, Target, WriteOutcome};
@@ -42,6 +42,8 @@ pub struct PySocket {
     m: SocketMachine,
     conn: Option<Arc<Conn>>,
     ctx: Option<Py<LoopCtx>>,
+    /// The thread of `ctx`'s loop (0 while there is none).
+    owner: u64,
     /// Emits waiting for a later tick, oldest first.
     pending: VecDeque<Emit>,
     flush_scheduled: bool,
@@ -199,6 +201,7 @@ fn chunk_bytes<'py>(
 impl PySocket {
     fn blank(allow_half_open: bool, hwm: usize) -> Self {
         PySocket {
+            owner: 0,
             m: SocketMachine::new(allow_half_open, hwm, hwm),
             conn: None,
             ctx: None,
@@ -249,6 +252,7 @@ impl PySocket {
         me.remote = conn.peer_addr();
         me.conn = Some(Arc::clone(&conn));
         me.ctx = Some(ctx.clone().unbind());
+        me.owner = thread_id();
         me.server = Some(server.clone().unbind());
         let init =
             PyClassInitializer::from(EventEmitter::with_listener_hook(py, listener_changed)?)
@@ -266,8 +270,16 @@ impl PySocket {
             return Ok(c.clone_ref(py).into_bound(py));
         }
         let ctx = LoopCtx::current(py)?;
-        slf.borrow_mut().ctx = Some(ctx.clone_ref(py));
+        let mut me = slf.borrow_mut();
+        me.ctx = Some(ctx.clone_ref(py));
+        me.owner = thread_id();
+        drop(me);
         Ok(ctx.into_bound(py))
+    }
+
+    /// Refuses a call from a thread other than the socket's loop's.
+    fn owned(slf: &Bound<'_, Self>) -> PyResult<()> {
+        check_thread(slf.borrow().owner, "Socket")
     }
 
     fn callback_id(&mut self, cb: Option<&Bound<'_, PyAny>>) -> u64 {
@@ -1251,6 +1263,7 @@ impl PySocket {
         }
         me.type_of_service = type_of_service;
         me.ctx = LoopCtx::current_opt(py)?;
+        me.owner = if me.ctx.is_some() { thread_id() } else { 0 };
         Ok(
             PyClassInitializer::from(EventEmitter::with_listener_hook(py, listener_changed)?)
                 .add_subclass(me),
@@ -1264,6 +1277,7 @@ impl PySocket {
         args: &Bound<'py, PyTuple>,
         kwargs: Option<&Bound<'py, PyDict>>,
     ) -> PyResult<Bound<'py, Self>> {
+        Self::owned(slf)?;
         let (options, callback) = normalize_args(slf.py(), args, kwargs)?;
         Self::connect_with(slf, &options, callback)?;
         Ok(slf.clone())
@@ -1277,6 +1291,7 @@ impl PySocket {
         encoding: Option<Bound<'_, PyAny>>,
         callback: Option<Bound<'_, PyAny>>,
     ) -> PyResult<bool> {
+        Self::owned(slf)?;
         let py = slf.py();
         let (encoding, callback) = match encoding {
             Some(e) if e.is_callable() => (None, Some(e)),
@@ -1303,6 +1318,7 @@ impl PySocket {
         encoding: Option<Bound<'py, PyAny>>,
         callback: Option<Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, Self>> {
+        Self::owned(slf)?;
         let py = slf.py();
         // Node's shuffle: end(cb) and end(data, cb).
         let (data, encoding, callback) = match (data, encoding, callback) {
@@ -1328,6 +1344,7 @@ impl PySocket {
         slf: &Bound<'py, Self>,
         error: Option<Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, Self>> {
+        Self::owned(slf)?;
         let core_err = error.filter(|e| !e.is_none()).map(|e| {
             let mut me = slf.borrow_mut();
             let id = me.next_callback;
@@ -1342,6 +1359,7 @@ impl PySocket {
 
     /// `destroySoon()`: end, then destroy once finished.
     fn destroy_soon(slf: &Bound<'_, Self>) -> PyResult<()> {
+        Self::owned(slf)?;
         {
             let mut me = slf.borrow_mut();
             if me.m.writable() {
@@ -1358,18 +1376,21 @@ impl PySocket {
 
     /// `resetAndDestroy()` -> self.
     fn reset_and_destroy<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, Self>> {
+        Self::owned(slf)?;
         slf.borrow_mut().m.reset_and_destroy();
         Self::step(slf, true)?;
         Ok(slf.clone())
     }
 
     fn pause<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, Self>> {
+        Self::owned(slf)?;
         slf.borrow_mut().m.pause();
         Self::step(slf, true)?;
         Ok(slf.clone())
     }
 
     fn resume<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, Self>> {
+        Self::owned(slf)?;
         slf.borrow_mut().m.resume();
         Self::step(slf, true)?;
         Ok(slf.clone())
@@ -1386,6 +1407,7 @@ impl PySocket {
         slf: &Bound<'py, Self>,
         encoding: Option<Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, Self>> {
+        Self::owned(slf)?;
         let py = slf.py();
         let enc = match &encoding {
             Some(e) if !e.is_none() => e
@@ -1415,6 +1437,7 @@ impl PySocket {
         timeout: Arg<'py>,
         callback: Arg<'py>,
     ) -> PyResult<Bound<'py, Self>> {
+        Self::owned(slf)?;
         let py = slf.py();
         if slf.borrow().m.destroyed() {
             return Ok(slf.clone());
@@ -1499,6 +1522,7 @@ impl PySocket {
         slf: &Bound<'py, Self>,
         tos: Arg<'py>,
     ) -> PyResult<Bound<'py, Self>> {
+        Self::owned(slf)?;
         let tos = validate_tos(&tos.value(), "tos")?;
         let mut me = slf.borrow_mut();
         me.type_of_service = Some(tos);
@@ -1524,12 +1548,14 @@ impl PySocket {
 
     #[pyo3(name = "ref")]
     fn ref_<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, Self>> {
+        Self::owned(slf)?;
         slf.borrow_mut().refed = true;
         Self::update_liveness(slf)?;
         Ok(slf.clone())
     }
 
     fn unref<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, Self>> {
+        Self::owned(slf)?;
         slf.borrow_mut().refed = false;
         Self::update_liveness(slf)?;
         Ok(slf.clone())
@@ -1588,6 +1614,7 @@ impl PySocket {
     /// chunk); false when that cannot be done (no connection yet, or text
     /// mode), and the caller pipes through listeners instead.
     fn _core_pipe(slf: &Bound<'_, Self>, dest: &Bound<'_, PySocket>) -> PyResult<bool> {
+        Self::owned(slf)?;
         let (src_conn, dest_conn) = {
             let me = slf.borrow();
             let d = dest.borrow();
@@ -1759,7 +1786,7 @@ impl PySocket {
                 WriteGrant::Refused => false,
                 WriteGrant::Send { ret, .. } => {
                     match me.conn.clone() {
-                        Some(conn) => match conn.write(data) {
+                        Some(conn) => match conn.write_with(data, || shared_bytes(bytes)) {
                             Ok(WriteOutcome::Sent) => me.m.sent(len, cb),
                             Ok(WriteOutcome::Queued) => me.m.queued(len, cb),
                             Err(e) => {
@@ -1775,6 +1802,35 @@ impl PySocket {
         };
         Self::step(slf, true)?;
         Ok(ret)
+    }
+}
+
+/// A Python `bytes` object as `Bytes`, without a copy: what the kernel did
+/// not take of a write waits in the queue as a view of the caller's object.
+fn shared_bytes(bytes: &Bound<'_, PyBytes>) -> Bytes {
+    Bytes::from_owner(PyBytesOwner {
+        ptr: bytes.as_bytes().as_ptr(),
+        len: bytes.as_bytes().len(),
+        _obj: bytes.clone().unbind(),
+    })
+}
+
+struct PyBytesOwner {
+    ptr: *const u8,
+    len: usize,
+    /// Keeps the object, and so its buffer, alive (bytes never change).
+    _obj: Py<PyBytes>,
+}
+
+// SAFETY: the pointer is into the immutable buffer of the `bytes` object
+// held alongside it; `Py` itself may move between threads (its reference is
+// released with the GIL, or deferred until PyO3 next holds it).
+unsafe impl Send for PyBytesOwner {}
+
+impl AsRef<[u8]> for PyBytesOwner {
+    fn as_ref(&self) -> &[u8] {
+        // SAFETY: see above: `len` bytes at `ptr` live as long as `_obj`.
+        unsafe { std::slice::from_raw_parts(self.ptr, self.len) }
     }
 }
 
