@@ -51,6 +51,8 @@ const PIPE_HWM: usize = 64 * 1024;
 /// bytes pass; a user's pipes may total 64 MiB by default, and a core pipe
 /// that cannot have this size copies through memory instead.
 const PIPE_CAPACITY: usize = 512 * 1024;
+/// A core pipe starts splicing after a read of this size.
+const SPLICE_FROM: usize = 64 * 1024;
 
 #[derive(Debug)]
 struct Chunk {
@@ -198,6 +200,9 @@ struct Shared {
     kpipe: Option<Arc<KernelPipe>>,
     /// splice(2) does not work here: the core pipe copies through memory.
     no_splice: bool,
+    /// A core pipe read a large chunk: it is a bulk transfer, worth a
+    /// kernel pipe (a short exchange is cheaper without one).
+    bulk: bool,
 }
 
 /// What a direct write did.
@@ -781,6 +786,9 @@ impl Conn {
                     let data = scratch.split_to(n).freeze();
                     match pipe {
                         Some(dest) => {
+                            if n >= SPLICE_FROM {
+                                self.lock().bulk = true;
+                            }
                             self.piped_in.fetch_add(n as u64, Ordering::Relaxed);
                             if let Err(error) = dest.forward(hub, &data) {
                                 out.push(Event::IoError {
@@ -829,7 +837,7 @@ impl Conn {
     /// `None` where splice(2) is not used.
     fn kernel_pipe(&self) -> Option<Arc<KernelPipe>> {
         let mut s = self.lock();
-        if s.no_splice {
+        if s.no_splice || !s.bulk {
             return None;
         }
         if s.kpipe.is_none() {
