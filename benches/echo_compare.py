@@ -19,8 +19,9 @@ the ``*_pipe`` servers, node24_data for the others). Throughput ratios above
 1 are faster; CPU ratios below 1 are cheaper.
 
 ``--save`` also writes the run to ``benches/results/``: ``echo-latest.json``
-(medians and ratios), ``echo-latest.md`` (the tables) and ``echo.png`` (the
-chart the README shows), after printing how each tokionet ratio moved since
+(medians and ratios), ``echo-latest.md`` (the tables), ``echo-summary.md``
+(the README's table) and ``echo.png`` (the chart the README shows), after
+printing how each tokionet ratio moved since
 the results committed there before (a regression check between releases).
 
 A benchmark, not a test: nothing here asserts anything, and pytest does not
@@ -296,6 +297,41 @@ def chart(summary: dict[str, Any], path: Path) -> None:
     plt.close(fig)
 
 
+COMPACT = [
+    ("tokionet_data", "tokionet `'data'` echo, asyncio loop"),
+    ("tokionet_uvloop_data", "tokionet `'data'` echo, uvloop"),
+    ("tokionet_pipe", "tokionet `pipe()` echo, asyncio loop"),
+    ("tokionet_uvloop_pipe", "tokionet `pipe()` echo, uvloop"),
+    ("uvloop_protocol", "uvloop Protocol"),
+    ("node24_data", "Node 24 `'data'`"),
+    ("node24_pipe", "Node 24 `pipe()`"),
+    ("asyncio_protocol", "asyncio Protocol"),
+]
+
+
+def compact_table(summary: dict[str, Any]) -> str:
+    """The README's table: server CPU per unit as x uvloop (lower is better), the figure itself below."""
+    cells = summary["cells"].values()
+    present = [(k, label) for k, label in COMPACT if any(k in c["servers"] for c in cells)]
+    lines = [
+        "| cell | " + " | ".join(label for _, label in present) + " |",
+        "|---|" + "---|" * len(present),
+    ]
+    for cell, c in summary["cells"].items():
+        row = []
+        for key, _ in present:
+            r = c["servers"].get(key)
+            if not r:
+                row.append("n/a")
+                continue
+            x = r.get("cpu_x_uvloop")
+            per = f"{r['cpu_per_unit']:.0f} µs" if c["unit"] == "MB" else f"{r['cpu_per_unit']:.2f} µs"
+            row.append(f"**{x:.2f}x** ({per})" if x is not None else per)
+        unit = "per MB" if c["unit"] == "MB" else f"per {c['unit']}"
+        lines.append(f"| {cell} ({unit}) | " + " | ".join(row) + " |")
+    return "\n".join(lines) + "\n"
+
+
 def save(result: dict[str, Any], tables: str) -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
     summary = summarize(result)
@@ -304,8 +340,9 @@ def save(result: dict[str, Any], tables: str) -> None:
         print(regressions(json.loads(latest.read_text()), summary))
     latest.write_text(json.dumps(summary, indent=1, sort_keys=True) + "\n")
     (RESULTS / "echo-latest.md").write_text(tables)
+    (RESULTS / "echo-summary.md").write_text(compact_table(summary))
     chart(summary, RESULTS / "echo.png")
-    print(f"# wrote {latest}, echo-latest.md and echo.png", file=sys.stderr)
+    print(f"# wrote {latest}, echo-latest.md, echo-summary.md and echo.png", file=sys.stderr)
 
 
 if __name__ == "__main__":
