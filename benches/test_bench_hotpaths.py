@@ -32,7 +32,7 @@ import socket
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from pytest_benchmark.fixture import BenchmarkFixture
@@ -239,8 +239,8 @@ def asyncio_writer(no_delay: bool) -> Iterator[tuple[WritePair, asyncio.WriteTra
         transport, _ = await asyncio.wait_for(
             loop.create_connection(asyncio.Protocol, "127.0.0.1", drain.port), WAIT_S
         )
-        assert isinstance(transport, asyncio.WriteTransport)
-        return transport
+        # uvloop's transports do not subclass asyncio's ABCs, but have their methods.
+        return cast(asyncio.WriteTransport, transport)
 
     transport = loop.run_until_complete(connect())
     transport.get_extra_info("socket").setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, int(no_delay))
