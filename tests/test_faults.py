@@ -77,7 +77,7 @@ def test_peer_vanishing_during_connect_errors_once_and_closes() -> None:
     for _ in range(20):
         events: list[Any] = []
 
-        async def main() -> None:
+        async def main(events: list[Any] = events) -> None:
             raw = pysocket.socket()
             raw.bind(("127.0.0.1", 0))
             raw.listen(8)
