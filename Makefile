@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 export VIRTUAL_ENV := $(abspath $(VENV))
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 
-.PHONY: setup build test test-rust test-python test-uvloop test-wheel rust-doc docs lint format bench bench-micro bench-echo bench-memory demo clean
+.PHONY: setup build test test-rust test-python test-uvloop test-wheel rust-doc docs lint format bench bench-micro bench-echo bench-memory demo clean soak
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -73,6 +73,15 @@ test-wheel: setup
 # The whole suite: lint, the docs site, Rust core (no Python), stubs, pytest
 # on asyncio and on uvloop, and the built wheels.
 test: lint docs test-rust test-python test-uvloop test-wheel
+
+# The long reliability runs (not part of `make test`; 10-20 min on 2 cores):
+# 10 GB through 500 echo connections, backpressure over 20 rounds of 400
+# connections, 100,000 connect/echo/close cycles. Each prints its figures.
+soak: build
+	@echo "== integrity, 'data' echo server (5 GB)"; s=$$(date +%s); TOKIONET_SOAK=1 python tests/test_integrity.py data; echo "took $$(( $$(date +%s) - s )) s"
+	@echo "== integrity, pipe() echo server (5 GB)"; s=$$(date +%s); TOKIONET_SOAK=1 python tests/test_integrity.py pipe; echo "took $$(( $$(date +%s) - s )) s"
+	@echo "== backpressure, 400 connections x 20 rounds"; s=$$(date +%s); python tests/test_backpressure.py 400 20; echo "took $$(( $$(date +%s) - s )) s"
+	@echo "== 100,000 connect/echo/close cycles"; s=$$(date +%s); python -c 'import subprocess, sys; sys.path.insert(0, "tests"); import test_leaks; subprocess.run([sys.executable, "-c", test_leaks.SCRIPT, "100000"], check=True)'; echo "took $$(( $$(date +%s) - s )) s"
 
 # Every benchmark, as the README reports them: the micro-benchmarks, the echo
 # servers against the anchors and the idle-connection memory (results, chart

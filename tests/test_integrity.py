@@ -1,7 +1,8 @@
-"""Integrity under load: 200 concurrent tokionet connections to a tokionet echo server.
+"""Integrity under load: 500 concurrent tokionet connections to a tokionet echo server.
 
 Each client sends ``BYTES_PER_CONNECTION`` bytes of seeded random data in
-random-sized chunks (honouring ``write()``'s backpressure), ends, and checks
+random-sized chunks of 1 B to 1 MiB (honouring ``write()``'s backpressure),
+pauses and resumes its reading side at random, ends, and checks
 that the sha256 and length of what came back equal what it sent; with the
 'data'-listener echo server, the server side also hashes what it received, so
 the upload is checked on its own.  The echo server runs in two modes, a
@@ -10,6 +11,9 @@ the upload is checked on its own.  The echo server runs in two modes, a
 Afterwards every connection and the server are closed, and the process's open
 file descriptors are back to their count after a warm-up run (the warm-up lets
 the runtime open the few fds it keeps for good).
+
+``TOKIONET_SOAK=1`` runs the long version: 10 MiB each way per connection,
+5 GB per mode, 10 GB over both modes.
 
 The work runs in a child process (this file run as a script), so a hang is
 bounded by a timeout and the fd count is not disturbed by pytest's own files.
@@ -30,12 +34,15 @@ from typing import Any
 
 import pytest
 
-CONNECTIONS = 200
-BYTES_PER_CONNECTION = 2 << 20  # 2 MiB each way per connection: 400 MiB per mode
-MAX_CHUNK_LOG2 = 16  # chunk sizes are 2**uniform(0, 16) bytes: 1 B .. 64 KiB, mostly small
+SOAK = os.environ.get("TOKIONET_SOAK") == "1"
+CONNECTIONS = 500
+# Each way per connection: 512 KiB (250 MiB per mode); soak: 10 MiB (5 GB per mode).
+BYTES_PER_CONNECTION = (10 << 20) if SOAK else (512 << 10)
+MAX_CHUNK_LOG2 = 20  # chunk sizes are 2**uniform(0, 20) bytes: 1 B .. 1 MiB, mostly small
+PAUSE_PROBABILITY = 0.05  # per chunk read: pause the reading side for up to 5 ms
 SEED = 20240624
-SESSION_TIMEOUT_S = 90.0  # inside the child, for all the connections of one run
-CHILD_TIMEOUT_S = 180.0  # the child process as a whole
+SESSION_TIMEOUT_S = 2400.0 if SOAK else 90.0  # inside the child, for all the connections of one run
+CHILD_TIMEOUT_S = 3000.0 if SOAK else 180.0  # the child process as a whole
 
 
 def _fd_count() -> int:
@@ -79,7 +86,14 @@ async def _session(net: Any, mode: str, connections: int, nbytes: int, seed: int
     async def client(index: int) -> dict[str, Any]:
         rng = random.Random(seed * 100_003 + index)
         sent, received = hashlib.sha256(), hashlib.sha256()
-        state: dict[str, Any] = {"sent": 0, "received": 0, "ended": False, "error": None, "local_port": None}
+        state: dict[str, Any] = {
+            "sent": 0,
+            "received": 0,
+            "ended": False,
+            "error": None,
+            "local_port": None,
+            "pauses": 0,
+        }
         done = loop.create_future()
         sock = net.connect(port, "127.0.0.1")
 
@@ -102,6 +116,10 @@ async def _session(net: Any, mode: str, connections: int, nbytes: int, seed: int
         def on_data(chunk: bytes) -> None:
             received.update(chunk)
             state["received"] += len(chunk)
+            if rng.random() < PAUSE_PROBABILITY:
+                state["pauses"] += 1
+                sock.pause()
+                loop.call_later(rng.uniform(0, 0.005), sock.resume)
 
         def on_error(err: BaseException) -> None:
             state["error"] = repr(err)
@@ -122,6 +140,7 @@ async def _session(net: Any, mode: str, connections: int, nbytes: int, seed: int
             "sent": (sent.hexdigest(), state["sent"]),
             "received": (received.hexdigest(), state["received"]),
             "error": state["error"],
+            "pauses": state["pauses"],
         }
 
     try:
@@ -146,7 +165,12 @@ async def _session(net: Any, mode: str, connections: int, nbytes: int, seed: int
         if r["sent"][1] != nbytes:
             problems.append(f"client {r['index']}: sent {r['sent'][1]} bytes, not {nbytes}")
     problems.extend(f"server socket error: {e}" for e in server_errors)
-    return {"connections": len(results), "problems": problems}
+    return {
+        "connections": len(results),
+        "problems": problems,
+        "pauses": sum(r["pauses"] for r in results),
+        "bytes_each_way": sum(r["sent"][1] for r in results),
+    }
 
 
 def child(mode: str) -> dict[str, Any]:
@@ -172,7 +196,16 @@ def child(mode: str) -> dict[str, Any]:
     outcome["fds_before"] = fds_before
     outcome["fds_after"] = _fd_count()
     outcome["fds_open_after"] = sorted(_describe_fds())
+    outcome["vmhwm_kib"] = _vmhwm_kib()
     return outcome
+
+
+def _vmhwm_kib() -> int:
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    return -1
 
 
 def _describe_fds() -> list[str]:
@@ -186,7 +219,7 @@ def _describe_fds() -> list[str]:
 
 
 @pytest.mark.parametrize("mode", ["data", "pipe"])
-def test_200_concurrent_echo_connections_keep_every_byte_and_leak_no_fd(mode: str) -> None:
+def test_500_concurrent_echo_connections_keep_every_byte_and_leak_no_fd(mode: str) -> None:
     net = pytest.importorskip("tokionet")
     if not hasattr(net, "Server"):
         pytest.skip("tokionet.Server is not implemented yet")
@@ -205,6 +238,9 @@ def test_200_concurrent_echo_connections_keep_every_byte_and_leak_no_fd(mode: st
     for phase in ("warm_up", "run"):
         assert not outcome[phase]["problems"], f"{phase}: " + "\n".join(outcome[phase]["problems"][:30])
     assert outcome["run"]["connections"] == CONNECTIONS
+    assert outcome["run"]["pauses"] > 0, "the reading side was never paused"
+    if SOAK:
+        print(f"integrity {mode}: " + json.dumps({k: v for k, v in outcome.items() if k != "fds_open_after"}))
     assert outcome["fds_after"] == outcome["fds_before"], (
         f"open fds: {outcome['fds_before']} before, {outcome['fds_after']} after: {outcome['fds_open_after']}"
     )

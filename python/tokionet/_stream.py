@@ -147,6 +147,19 @@ def unpipe(self: Any, dest: Any = None) -> Any:
     return src
 
 
+def forget_destroyed_pipes() -> None:
+    """A run stopped by an uncaught error closes its handles without running
+    listeners, so no ``'close'`` unpipes: the entry here and a core pipe's
+    reference from source to destination (to itself for an echo) would keep
+    the sockets, and their loop's descriptors, alive for good."""
+    for key, pipes in list(_PIPES.items()):
+        if all(p.src.destroyed for p in pipes):
+            for p in pipes:
+                if p.core:
+                    p.src._core_unpipe()
+            _PIPES.pop(key, None)
+
+
 # --- async iteration ----------------------------------------------------------
 
 _HIGH, _LOW = 16, 4
