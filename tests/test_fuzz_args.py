@@ -22,6 +22,7 @@ destroyed or closed, and the descriptor count returns to where it was.
 from __future__ import annotations
 
 import asyncio
+import json
 import math
 import os
 import re
@@ -172,6 +173,10 @@ hostile = st.recursive(
 def _check_error(exc: BaseException) -> None:
     if isinstance(exc, Boom):
         return
+    if isinstance(exc, json.JSONDecodeError):
+        # from_json's text that is not JSON: Node's JSON.parse throws a
+        # SyntaxError without a code; a ValueError is its Python twin.
+        return
     assert type(exc).__name__ != "PanicException", f"panic: {exc!r}"
     assert not isinstance(exc, SystemError), f"SystemError: {exc!r}"
     assert isinstance(exc, net.NodeError), f"not a Node-coded error: {type(exc).__mro__} {exc!r}"
@@ -314,7 +319,7 @@ def test_block_list_methods(ops: list[tuple[Any, ...]], probe: Any) -> None:
             assert (ok1, a if ok1 else type(b)) == (ok2, b if ok2 else type(b))
     assert net.BlockList.is_block_list(bl) is True
     ok, got = call(net.BlockList.is_block_list, probe)
-    assert ok and got is False
+    assert ok and got is isinstance(probe, net.BlockList)
 
 
 # --- sockets and servers (loopback only, everything destroyed) ----------------
