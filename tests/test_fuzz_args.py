@@ -37,7 +37,7 @@ from hypothesis import strategies as st
 
 import tokionet as net
 
-EXAMPLES = int(os.environ.get("TOKIONET_FUZZ_EXAMPLES", "150"))
+EXAMPLES = int(os.environ.get("TOKIONET_FUZZ_EXAMPLES", "400"))
 FUZZ = settings(
     max_examples=EXAMPLES,
     deadline=None,
