@@ -37,7 +37,7 @@ from hypothesis import strategies as st
 
 import tokionet as net
 
-EXAMPLES = int(os.environ.get("TOKIONET_FUZZ_EXAMPLES", "400"))
+EXAMPLES = int(os.environ.get("TOKIONET_FUZZ_EXAMPLES", "200"))
 FUZZ = settings(
     max_examples=EXAMPLES,
     deadline=None,
