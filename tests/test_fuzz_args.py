@@ -627,3 +627,12 @@ def test_module_defaults_setters(value: Any) -> None:
     finally:
         net.set_default_auto_select_family(True)
         net.set_default_auto_select_family_attempt_timeout(250)
+
+
+def test_from_json_long_number_is_a_node_type_error() -> None:
+    # Found by the fuzzing above: JSON text of 4301 digits made json.loads
+    # raise a bare ValueError (Python's int digit limit). As in JavaScript,
+    # where it is a number, it is no string[]: ERR_INVALID_ARG_TYPE.
+    with pytest.raises(net.NodeTypeError) as info:
+        net.BlockList().from_json("1" * 4301)
+    assert info.value.code == "ERR_INVALID_ARG_TYPE"
