@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 export VIRTUAL_ENV := $(abspath $(VENV))
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 
-.PHONY: setup build test test-rust test-python test-uvloop test-wheel rust-doc docs lint format bench bench-micro bench-echo bench-memory demo clean soak
+.PHONY: setup build test test-rust test-python test-uvloop test-wheel rust-doc docs lint format bench bench-micro bench-echo bench-memory demo clean soak sanitize fuzz
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -82,6 +82,35 @@ soak: build
 	@echo "== integrity, pipe() echo server (5 GB)"; s=$$(date +%s); TOKIONET_SOAK=1 python tests/test_integrity.py pipe; echo "took $$(( $$(date +%s) - s )) s"
 	@echo "== backpressure, 400 connections x 20 rounds"; s=$$(date +%s); python tests/test_backpressure.py 400 20; echo "took $$(( $$(date +%s) - s )) s"
 	@echo "== 100,000 connect/echo/close cycles"; s=$$(date +%s); python -c 'import subprocess, sys; sys.path.insert(0, "tests"); import test_leaks; subprocess.run([sys.executable, "-c", test_leaks.SCRIPT, "100000"], check=True)'; echo "took $$(( $$(date +%s) - s )) s"
+
+# The core's tests (unit and property tests, no Python) under AddressSanitizer,
+# on the stable toolchain through RUSTC_BOOTSTRAP (std is not rebuilt, so
+# std's own code is not instrumented). Its own target dir: the flags change
+# every artefact. ~40 s here beyond the first build, so it stays out of
+# `make test`. Miri is not available: it needs nightly components that
+# cannot be fetched on this machine.
+SANITIZE_TARGET_DIR ?= $(HOME)/.cache/tokionet/target-asan
+sanitize:
+	CARGO_TARGET_DIR=$(SANITIZE_TARGET_DIR) RUSTC_BOOTSTRAP=1 \
+	RUSTFLAGS="-Zsanitizer=address" RUSTDOCFLAGS="-Zsanitizer=address" \
+	ASAN_OPTIONS=detect_leaks=1 \
+	cargo test --no-default-features --target x86_64-unknown-linux-gnu --lib
+
+# Long hostile-input runs: each cargo-fuzz target of fuzz/ for FUZZ_SECONDS
+# (libFuzzer through RUSTC_BOOTSTRAP; `cargo install cargo-fuzz` once), the
+# core's property tests with FUZZ_CASES cases, and tests/test_fuzz_args.py
+# with FUZZ_EXAMPLES examples per test on both loops.
+FUZZ_SECONDS ?= 60
+FUZZ_CASES ?= 50000
+FUZZ_EXAMPLES ?= 5000
+FUZZ_TARGETS = is_ip socket_address blocklist from_json
+fuzz: build
+	@for t in $(FUZZ_TARGETS); do \
+	  (cd fuzz && mkdir -p corpus/$$t seeds/$$t && RUSTC_BOOTSTRAP=1 cargo fuzz run $$t corpus/$$t seeds/$$t -- -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1) || exit 1; \
+	done
+	PROPTEST_CASES=$(FUZZ_CASES) cargo test --no-default-features --lib proptests
+	TOKIONET_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) TOKIONET_TEST_TIMEOUT=3600 python -m pytest tests/test_fuzz_args.py -q --loop=asyncio
+	TOKIONET_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) TOKIONET_TEST_TIMEOUT=3600 python -m pytest tests/test_fuzz_args.py -q --loop=uvloop
 
 # Every benchmark, as the README reports them: the micro-benchmarks, the echo
 # servers against the anchors and the idle-connection memory (results, chart

@@ -176,6 +176,9 @@ pub mod value;
 #[cfg(feature = "python")]
 mod python;
 
+#[cfg(test)]
+mod proptests;
+
 /// Only the Python extension picks the allocator; Rust programs using the
 /// crate keep their own.
 #[cfg(feature = "python")]

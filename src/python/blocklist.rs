@@ -4,7 +4,7 @@
 use std::sync::{Arc, PoisonError, RwLock};
 
 use pyo3::prelude::*;
-use pyo3::types::{PyList, PyString, PyTuple};
+use pyo3::types::{PyDict, PyFloat, PyList, PyString, PyTuple};
 
 use super::address::PySocketAddress;
 use super::arg::{to_value, Arg};
@@ -119,7 +119,14 @@ impl PyBlockList {
                 .into())
             }
             Some(obj) if obj.is_instance_of::<PyString>() => {
-                let parsed = py.import("json")?.call_method1("loads", (obj,))?;
+                // JSON numbers are doubles in JavaScript: read as floats, a
+                // long run of digits is not an int past Python's digit limit
+                // (a bare ValueError) but a number, which is no string[].
+                let kwargs = PyDict::new(py);
+                kwargs.set_item("parse_int", py.get_type::<PyFloat>())?;
+                let parsed = py
+                    .import("json")?
+                    .call_method("loads", (obj,), Some(&kwargs))?;
                 strings(&parsed).ok_or_else(|| bad(&parsed))?
             }
             Some(obj) => strings(obj).ok_or_else(|| bad(obj))?,
