@@ -31,7 +31,7 @@ pub enum Tick {
     Call(Py<PyAny>, Py<PyTuple>),
 }
 
-#[pyclass(module = "tokionet._tokionet", unsendable)]
+#[pyclass(module = "tokionet._tokionet")]
 pub struct LoopCtx {
     pub hub: Arc<Hub>,
     pub event_loop: Py<PyAny>,
