@@ -196,6 +196,7 @@ def test_server_close_under_load_lets_connections_finish() -> None:
             client(i)
         await asyncio.wait_for(all_accepted, 10)
         await asyncio.wait_for(started, 10)
+
         def on_server_close(*a: Any) -> None:
             # Node emits the server's 'close' on the tick after the last
             # connection's _destroy(), so that connection's own 'close' may
