@@ -68,12 +68,16 @@ async def _session(net: Any, mode: str, connections: int, nbytes: int, seed: int
             nonlocal count
             digest.update(chunk)
             count += len(chunk)
-            conn.write(chunk)
+            # A well-behaved echo, as Node's docs write it: the server's own
+            # writes meet the client's pauses, and must not pile up.
+            if not conn.write(chunk):
+                conn.pause()
 
         def on_end() -> None:
             server_received[peer_port] = (digest.hexdigest(), count)
 
         conn.on("data", on_data)
+        conn.on("drain", conn.resume)
         conn.on("end", on_end)
 
     server = net.create_server(on_connection)
