@@ -77,12 +77,17 @@ def run_bench(args: argparse.Namespace) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     before = set(out.glob("*.json"))
     argv = [sys.executable, str(run_py)]
-    for loop in args.loops.split(","):
+    variants = [(loop, False) for loop in args.loops.split(",") if loop]
+    variants += [(loop, True) for loop in args.no_delay_loops.split(",") if loop]
+    for loop, no_delay in variants:
         prefix = "tokionet" if loop == "tokionet" else f"tokionet_{loop}"
+        if no_delay:
+            prefix += "_nodelay"
         for mode in ("data", "pipe"):
-            template = shlex.join(
-                [args.python, str(ECHO_SERVER), "--port", "__PORT__", "--mode", mode, "--loop", loop]
-            ).replace("__PORT__", "{port}")
+            server = [args.python, str(ECHO_SERVER), "--port", "__PORT__", "--mode", mode, "--loop", loop]
+            if no_delay:
+                server.append("--no-delay")
+            template = shlex.join(server).replace("__PORT__", "{port}")
             argv += ["--server", f"{prefix}_{mode}={template}"]
     argv += [
         "--servers",
@@ -198,6 +203,12 @@ def main() -> int:
         default="tokionet,uvloop",
         help="comma list of loops for tokionet's servers: tokionet (asyncio's default loop), asyncio, uvloop",
     )
+    ap.add_argument(
+        "--no-delay-loops",
+        default="tokionet",
+        help="loops on which tokionet's servers also run with noDelay (TCP_NODELAY, as uvloop, asyncio "
+        "and the C server set it; the servers above keep Node's default, Nagle on): *_nodelay_data/_pipe",
+    )
     ap.add_argument("--save", action="store_true", help="write the results to benches/results/")
     ap.add_argument(
         "--python", default=sys.executable, help="interpreter for echo_server.py (needs tokionet)"
@@ -302,6 +313,8 @@ COMPACT = [
     ("tokionet_uvloop_data", "tokionet `'data'` echo, uvloop"),
     ("tokionet_pipe", "tokionet `pipe()` echo, asyncio loop"),
     ("tokionet_uvloop_pipe", "tokionet `pipe()` echo, uvloop"),
+    ("tokionet_nodelay_data", "tokionet `'data'` echo, asyncio loop, noDelay"),
+    ("tokionet_nodelay_pipe", "tokionet `pipe()` echo, asyncio loop, noDelay"),
     ("uvloop_protocol", "uvloop Protocol"),
     ("node24_data", "Node 24 `'data'`"),
     ("node24_pipe", "Node 24 `pipe()`"),

@@ -7,6 +7,9 @@ Modes, as the Node anchors (``servers/node_net.js``):
   data: ``create_server(lambda c: c.on('data', c.write))``  (no backpressure)
   pipe: ``create_server(lambda c: c.pipe(c))``              (stream backpressure)
 
+``--no-delay`` sets Node's ``noDelay`` server option (TCP_NODELAY on every
+accepted socket), as uvloop, asyncio and the C server do on their own; without
+it the sockets keep Node's default, Nagle's algorithm on.
 Loops: ``tokionet`` (default) runs the server under ``tokionet.run`` (Node's
 process model); ``asyncio`` / ``uvloop`` create the server inside
 ``asyncio.run`` / ``uvloop.run`` and serve until SIGTERM.  An ``'error'``
@@ -26,7 +29,7 @@ from typing import Any
 import tokionet as net
 
 
-def make_server(mode: str) -> Any:
+def make_server(mode: str, no_delay: bool = False) -> Any:
     def ignore(err: BaseException) -> None:
         pass
 
@@ -42,7 +45,7 @@ def make_server(mode: str) -> Any:
             conn.on("error", ignore)
             conn.on("data", conn.write)
 
-    return net.create_server(on_connection)
+    return net.create_server({"noDelay": no_delay}, on_connection)
 
 
 def listen(server: Any, args: argparse.Namespace) -> None:
@@ -62,7 +65,7 @@ async def serve_forever(args: argparse.Namespace) -> None:
     stop = loop.create_future()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, lambda: stop.done() or stop.set_result(None))
-    server = make_server(args.mode)
+    server = make_server(args.mode, args.no_delay)
     listen(server, args)
     try:
         await stop
@@ -78,13 +81,14 @@ def main() -> int:
     ap.add_argument("--mode", choices=["data", "pipe"], default="data")
     ap.add_argument("--loop", choices=["tokionet", "asyncio", "uvloop"], default="tokionet")
     ap.add_argument("--backlog", type=int, default=4096)
+    ap.add_argument("--no-delay", action="store_true", help="noDelay on accepted sockets (no Nagle)")
     args = ap.parse_args()
     if (args.port is None) == (args.path is None):
         ap.error("give exactly one of --port and --path")
 
     if args.loop == "tokionet":
         # SIGTERM's default action ends the process, which is all the runner needs.
-        net.run(lambda: listen(make_server(args.mode), args))
+        net.run(lambda: listen(make_server(args.mode, args.no_delay), args))
     elif args.loop == "uvloop":
         import uvloop
 
