@@ -14,7 +14,7 @@ import inspect
 from collections.abc import Callable
 from typing import Any
 
-from tokionet import _stream, _tokionet
+from tokionet import _tokionet
 
 __all__ = ["run"]
 
@@ -66,7 +66,6 @@ def run(
         try:
             ctx._end_run()
             ctx._close_all()
-            _stream.forget_destroyed_pipes()
             _cancel_all_tasks(loop)
             loop.run_until_complete(loop.shutdown_asyncgens())
             loop.run_until_complete(loop.shutdown_default_executor())

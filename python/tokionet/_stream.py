@@ -107,7 +107,12 @@ class _Pipe:
         self.dest.remove_listener("finish", self.on_dest_gone)
 
 
-_PIPES: dict[int, list[_Pipe]] = collections.defaultdict(list)
+def _pipes(src: Any) -> list[_Pipe]:
+    """The pipes out of ``src``. They live on the socket itself: they go with
+    it (the collector sees them through its ``__dict__``), and a socket never
+    meets the pipes of another that had its ``id`` before it."""
+    pipes: list[_Pipe] = src.__dict__.get("_pipes", [])
+    return pipes
 
 
 def pipe(self: Any, dest: Any, options: dict[str, Any] | None = None, *, end: bool = True) -> Any:
@@ -116,7 +121,7 @@ def pipe(self: Any, dest: Any, options: dict[str, Any] | None = None, *, end: bo
     if options is not None and "end" in options:
         end = bool(options["end"])
     p = _Pipe(src, dest, end)
-    _PIPES[id(src)].append(p)
+    src.__dict__.setdefault("_pipes", []).append(p)
     p.attach()
     dest.emit("pipe", src)
     if not p.core and src.is_paused() is False:
@@ -127,7 +132,7 @@ def pipe(self: Any, dest: Any, options: dict[str, Any] | None = None, *, end: bo
 def demote_core_pipe(src: Any, dest: Any) -> None:
     """A ``'data'`` listener arrived on a core-piped source: the pipe goes on
     through listeners, so that both see every chunk."""
-    for p in _PIPES.get(id(src), []):
+    for p in _pipes(src):
         if p.dest is dest and p.core:
             src._core_unpipe()
             p.core = False
@@ -137,27 +142,12 @@ def demote_core_pipe(src: Any, dest: Any) -> None:
 def unpipe(self: Any, dest: Any = None) -> Any:
     """``src.unpipe([dest])``: returns ``src``."""
     src = self
-    pipes = _PIPES.get(id(src), [])
+    pipes = _pipes(src)
     for p in [p for p in pipes if dest is None or p.dest is dest]:
         p.detach()
         pipes.remove(p)
         p.dest.emit("unpipe", src)
-    if not pipes:
-        _PIPES.pop(id(src), None)
     return src
-
-
-def forget_destroyed_pipes() -> None:
-    """A run stopped by an uncaught error closes its handles without running
-    listeners, so no ``'close'`` unpipes: the entry here and a core pipe's
-    reference from source to destination (to itself for an echo) would keep
-    the sockets, and their loop's descriptors, alive for good."""
-    for key, pipes in list(_PIPES.items()):
-        if all(p.src.destroyed for p in pipes):
-            for p in pipes:
-                if p.core:
-                    p.src._core_unpipe()
-            _PIPES.pop(key, None)
 
 
 # --- async iteration ----------------------------------------------------------

@@ -3,6 +3,7 @@
 
 use std::sync::{Arc, PoisonError, RwLock};
 
+use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyFloat, PyList, PyString, PyTuple};
 
@@ -119,14 +120,22 @@ impl PyBlockList {
                 .into())
             }
             Some(obj) if obj.is_instance_of::<PyString>() => {
-                // JSON numbers are doubles in JavaScript: read as floats, a
-                // long run of digits is not an int past Python's digit limit
-                // (a bare ValueError) but a number, which is no string[].
-                let kwargs = PyDict::new(py);
-                kwargs.set_item("parse_int", py.get_type::<PyFloat>())?;
-                let parsed = py
-                    .import("json")?
-                    .call_method("loads", (obj,), Some(&kwargs))?;
+                let json = py.import("json")?;
+                let parsed = match json.call_method1("loads", (obj,)) {
+                    Ok(parsed) => parsed,
+                    // Past Python's int digit limit a JSON integer is a bare
+                    // ValueError; JavaScript reads it as a double (a number,
+                    // so no string[]): read integers as floats then.
+                    Err(e)
+                        if e.is_instance_of::<PyValueError>(py)
+                            && !e.is_instance(py, &json.getattr("JSONDecodeError")?) =>
+                    {
+                        let kwargs = PyDict::new(py);
+                        kwargs.set_item("parse_int", py.get_type::<PyFloat>())?;
+                        json.call_method("loads", (obj,), Some(&kwargs))?
+                    }
+                    Err(e) => return Err(e),
+                };
                 strings(&parsed).ok_or_else(|| bad(&parsed))?
             }
             Some(obj) => strings(obj).ok_or_else(|| bad(obj))?,

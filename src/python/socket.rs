@@ -829,6 +829,10 @@ impl PySocket {
         if let Some(conn) = me.conn.take() {
             conn.close(false);
         }
+        // No 'close' will unpipe it, and the collector cannot see this
+        // reference (to the socket itself, for an echo): it would keep both
+        // sockets, and their loop's descriptors, alive for good.
+        me.core_pipe = None;
         me.m.destroy(None);
         while me.m.poll().is_some() {}
         me.counted = false;
