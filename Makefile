@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 export VIRTUAL_ENV := $(abspath $(VENV))
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 
-.PHONY: setup build test test-rust test-python test-uvloop test-wheel rust-doc docs lint format bench bench-micro bench-echo bench-memory demo clean soak sanitize fuzz
+.PHONY: setup build test test-rust test-python test-uvloop test-eventloop test-wheel rust-doc docs lint format bench bench-micro bench-echo bench-memory demo clean soak sanitize fuzz
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -60,6 +60,10 @@ docs: setup
 test-uvloop: build
 	python -m pytest tests benches --benchmark-disable -q --loop=uvloop
 
+# And on tokionet's own EventLoop (the loop tokionet.run() makes by default).
+test-eventloop: build
+	python -m pytest tests benches --benchmark-disable -q --loop=tokionet
+
 # The wheel as users install it, for each interpreter of WHEEL_PYTHONS: built
 # by maturin into target/wheels-ci, installed in a fresh venv, the suite run
 # from a temporary copy of tests/ (.ci/test-wheel). This venv's Python shares
@@ -71,8 +75,8 @@ test-wheel: setup
 	@for py in $(WHEEL_PYTHONS); do VENV_PYTHON=$(PY) .ci/test-wheel $$py || exit 1; done
 
 # The whole suite: lint, the docs site, Rust core (no Python), stubs, pytest
-# on asyncio and on uvloop, and the built wheels.
-test: lint docs test-rust test-python test-uvloop test-wheel
+# on asyncio's loop, on uvloop and on tokionet's EventLoop, and the built wheels.
+test: lint docs test-rust test-python test-uvloop test-eventloop test-wheel
 
 # The long reliability runs (not part of `make test`; 10-20 min on 2 cores):
 # 10 GB through 500 echo connections, backpressure over 20 rounds of 400

@@ -7,9 +7,10 @@
 
 Runs ``../shared/bench/run.py`` once with ``benches/echo_server.py`` in both
 modes (``*_data``: a 'data' listener that writes back; ``*_pipe``:
-``socket.pipe(socket)``), on each loop of ``--loops`` (``tokionet``: the
-default asyncio loop under ``tokionet.run``, named ``tokionet_data`` /
-``tokionet_pipe``; ``uvloop``: ``tokionet_uvloop_data`` / ``..._pipe``), and
+``socket.pipe(socket)``), on each loop of ``--loops`` (``tokionet``:
+tokionet's own ``EventLoop`` under ``tokionet.run``, named ``tokionet_data`` /
+``tokionet_pipe``; ``asyncio``: asyncio's own loop, ``tokionet_asyncio_data`` /
+``..._pipe``; ``uvloop``: ``tokionet_uvloop_data`` / ``..._pipe``), and
 the anchors (by default uvloop_protocol, asyncio_protocol, node24_data,
 node24_pipe, c_epoll), so every server meets the same machine state (run.py
 runs them repeat-major, i.e. interleaved). Then it reads the JSON that run.py
@@ -200,12 +201,12 @@ def main() -> int:
     ap.add_argument("--anchors", default=",".join(ANCHORS), help="comma list of run.py anchor servers")
     ap.add_argument(
         "--loops",
-        default="tokionet,uvloop",
-        help="comma list of loops for tokionet's servers: tokionet (asyncio's default loop), asyncio, uvloop",
+        default="tokionet,asyncio,uvloop",
+        help="comma list of loops for tokionet's servers: tokionet (its own EventLoop), asyncio, uvloop",
     )
     ap.add_argument(
         "--no-delay-loops",
-        default="tokionet",
+        default="",
         help="loops on which tokionet's servers also run with noDelay (TCP_NODELAY, as uvloop, asyncio "
         "and the C server set it; the servers above keep Node's default, Nagle on): *_nodelay_data/_pipe",
     )

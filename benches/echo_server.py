@@ -11,7 +11,8 @@ Modes, as the Node anchors (``servers/node_net.js``):
 accepted socket), as uvloop, asyncio and the C server do on their own; without
 it the sockets keep Node's default, Nagle's algorithm on.
 Loops: ``tokionet`` (default) runs the server under ``tokionet.run`` (Node's
-process model); ``asyncio`` / ``uvloop`` create the server inside
+process model, on tokionet's own ``EventLoop``); ``asyncio`` / ``uvloop``
+create the server inside
 ``asyncio.run`` / ``uvloop.run`` and serve until SIGTERM.  An ``'error'``
 listener on every connection keeps a peer reset (the load generator closing
 sockets with data in flight) from ending the process.  Prints ``READY`` once

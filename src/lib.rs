@@ -129,7 +129,7 @@
 //! while open > 0 {
 //!     let left = deadline.saturating_duration_since(Instant::now());
 //!     assert!(!left.is_zero(), "the echo took too long");
-//!     hub.wait(Some(left));
+//!     hub.wait(Some(left))?;
 //!     hub.take(&mut events);
 //!     for event in events.drain(..) {
 //!         match event {

@@ -1,4 +1,3 @@
-import asyncio
 import os
 import signal
 import sys
@@ -12,12 +11,15 @@ HERE = Path(__file__).parent
 # Test helpers (``_vectors``) live beside the tests.
 sys.path.insert(0, str(HERE))
 
-# The event loop every test runs on: asyncio's default loop or uvloop. Tests
-# make their loops through asyncio's policy (``tokionet.run()`` without a
-# ``loop_factory``, ``asyncio.run``, pytest-asyncio), so setting the policy
-# once here covers all of them; Python subprocesses (examples, differential
-# twins) get the same through ``_loop_site/sitecustomize.py``.
-LOOPS = ("asyncio", "uvloop")
+# The event loop every test runs on: asyncio's own loop, uvloop, or tokionet's
+# EventLoop. Tests make their loops through asyncio's policy
+# (``tokionet.run()`` without a ``loop_factory``, ``asyncio.run``,
+# pytest-asyncio), so setting the policy once here covers all of them; Python
+# subprocesses (examples, differential twins) get the same through
+# ``_loop_site/sitecustomize.py``.
+sys.path.insert(0, str(HERE / "_loop_site"))
+from _test_loop import LOOPS, install_loop_policy  # noqa: E402
+
 LOOP_ENV = "TOKIONET_TEST_LOOP"
 
 
@@ -33,13 +35,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     loop = config.getoption("--loop")
     os.environ[LOOP_ENV] = loop
-    if loop == "uvloop":
-        import uvloop
-
-        asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
-        site = str(HERE / "_loop_site")
-        path = os.environ.get("PYTHONPATH")
-        os.environ["PYTHONPATH"] = site if not path else os.pathsep.join([site, path])
+    install_loop_policy()
+    site = str(HERE / "_loop_site")
+    path = os.environ.get("PYTHONPATH")
+    os.environ["PYTHONPATH"] = site if not path else os.pathsep.join([site, path])
 
 
 def pytest_report_header(config: pytest.Config) -> str:
@@ -48,7 +47,7 @@ def pytest_report_header(config: pytest.Config) -> str:
 
 @pytest.fixture(scope="session")
 def loop_name(request: pytest.FixtureRequest) -> str:
-    """``'asyncio'`` or ``'uvloop'``: the loop this run was asked for."""
+    """``'asyncio'``, ``'uvloop'`` or ``'tokionet'``: the loop this run was asked for."""
     return str(request.config.getoption("--loop"))
 
 

@@ -32,9 +32,15 @@ def is_uvloop(loop: asyncio.AbstractEventLoop) -> bool:
     return type(loop).__module__.split(".")[0] == "uvloop"
 
 
+def loop_kind(loop: asyncio.AbstractEventLoop) -> str:
+    if is_uvloop(loop):
+        return "uvloop"
+    return "tokionet" if isinstance(loop, net.EventLoop) else "asyncio"
+
+
 def check(loop: asyncio.AbstractEventLoop, loop_name: str) -> None:
-    assert is_uvloop(loop) == (loop_name == "uvloop"), type(loop)
-    if loop_name == "asyncio":
+    assert loop_kind(loop) == loop_name, type(loop)
+    if loop_name != "uvloop":
         assert isinstance(loop, asyncio.BaseEventLoop), type(loop)
 
 
@@ -56,6 +62,24 @@ async def echo_once(payload: bytes) -> bytes:
                 assert isinstance(chunk, bytes)
                 received.extend(chunk)
     return bytes(received)
+
+
+def test_run_uses_tokionets_loop_under_asyncios_default_policy() -> None:
+    """With no policy installed (the run's policy is set aside), ``run()`` makes
+    tokionet's ``EventLoop``; ``loop_factory`` still chooses."""
+    seen: list[asyncio.AbstractEventLoop] = []
+
+    def main() -> None:
+        seen.append(asyncio.get_running_loop())
+
+    policy = asyncio.get_event_loop_policy()
+    asyncio.set_event_loop_policy(None)
+    try:
+        net.run(main)
+        net.run(main, loop_factory=asyncio.new_event_loop)
+    finally:
+        asyncio.set_event_loop_policy(policy)
+    assert [loop_kind(loop) for loop in seen] == ["tokionet", "asyncio"]
 
 
 def test_run_without_loop_factory_uses_the_option(loop_name: str) -> None:
@@ -82,10 +106,11 @@ def test_asyncio_run_uses_the_option(loop_name: str) -> None:
 
 def test_subprocesses_use_the_option(loop_name: str) -> None:
     """The examples and the differential twins run in their own interpreter."""
-    code = "import asyncio; print(type(asyncio.new_event_loop()).__module__)"
+    code = "import asyncio; print(type(asyncio.new_event_loop()).__qualname__)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30)
     assert out.returncode == 0, out.stderr
-    assert out.stdout.strip().startswith("uvloop") == (loop_name == "uvloop"), out.stdout
+    expected = {"uvloop": "Loop", "tokionet": "EventLoop", "asyncio": "_UnixSelectorEventLoop"}
+    assert out.stdout.strip() == expected[loop_name], out.stdout
     assert os.environ["TOKIONET_TEST_LOOP"] == loop_name
 
 

@@ -20,6 +20,7 @@ from tokionet._errors import (
     TimeoutOverflowWarning,
 )
 from tokionet._events import once
+from tokionet._loop import EventLoop, new_event_loop
 from tokionet._run import run
 from tokionet._tokionet import (
     BlockList,
@@ -47,6 +48,7 @@ __all__ = [
     "AggregateError",
     "BlockList",
     "EventEmitter",
+    "EventLoop",
     "MaxListenersExceededWarning",
     "NodeError",
     "NodeRangeError",
@@ -73,6 +75,7 @@ __all__ = [
     "is_ip",
     "is_ipv4",
     "is_ipv6",
+    "new_event_loop",
     "once",
     "run",
     "setDefaultAutoSelectFamily",

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from tokionet import _tokionet
+from tokionet._loop import new_event_loop
 
 __all__ = ["run"]
 
@@ -47,6 +48,13 @@ def _cancel_all_tasks(loop: asyncio.AbstractEventLoop) -> None:
         loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
 
 
+def _default_loop_factory() -> Callable[[], asyncio.AbstractEventLoop]:
+    policy = asyncio.get_event_loop_policy()
+    if type(policy) is asyncio.DefaultEventLoopPolicy:
+        return new_event_loop
+    return policy.new_event_loop
+
+
 def run(
     main: Callable[[], Any] | None = None,
     *,
@@ -55,9 +63,13 @@ def run(
     """Runs ``main`` (a function or a coroutine function) on a new event loop,
     then until nothing keeps the loop alive, as Node's process does.
 
-    ``loop_factory`` makes the loop (``uvloop.new_event_loop`` for uvloop).
+    ``loop_factory`` makes the loop (``uvloop.new_event_loop`` for uvloop,
+    ``asyncio.new_event_loop`` for asyncio's own). Without it the loop is
+    tokionet's own [`EventLoop`][tokionet.EventLoop], unless an event loop
+    policy other than asyncio's default is installed (``uvloop.install()``):
+    then that policy's loop, as ``asyncio.run`` would make.
     """
-    loop = (loop_factory or asyncio.new_event_loop)()
+    loop = (loop_factory or _default_loop_factory())()
     ctx = _tokionet._loop_ctx(loop)
     try:
         asyncio.set_event_loop(loop)

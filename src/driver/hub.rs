@@ -114,6 +114,9 @@ pub enum Event {
 const WAKE: Token = Token(usize::MAX);
 /// Listeners' tokens have this bit set (connections' are their ids).
 const LISTENER: usize = 1 << (usize::BITS - 2);
+/// Foreign descriptors' tokens (see [`Hub::add_foreign`]) have this bit set
+/// on their descriptor.
+const FOREIGN: usize = 1 << (usize::BITS - 3);
 /// Accepts per listener per pass before the connections get their turn.
 const ACCEPTS_PER_PASS: usize = 64;
 /// How long a listener that ran out of descriptors waits to try again (the
@@ -161,6 +164,9 @@ struct Reactor {
     /// One read buffer for every connection: each read is split off as the
     /// event's `Bytes`, and the space is reused once those are dropped.
     scratch: BytesMut,
+    /// `events` holds what a blocking [`Hub::wait`] found, for the next
+    /// `take` (which otherwise asks epoll itself, without waiting).
+    waited: bool,
 }
 
 /// The hub: while [`Hub::take_with`] hands events to its caller, the
@@ -180,6 +186,24 @@ pub struct Hub {
     closing: AtomicBool,
     waker: Waker,
     fd: RawFd,
+}
+
+/// The epoll bits of an event, as `select.epoll` reports them.
+fn epoll_bits(ev: &mio::event::Event) -> u32 {
+    let mut bits = 0;
+    if ev.is_readable() {
+        bits |= libc::EPOLLIN as u32;
+    }
+    if ev.is_writable() {
+        bits |= libc::EPOLLOUT as u32;
+    }
+    if ev.is_error() {
+        bits |= libc::EPOLLERR as u32;
+    }
+    if ev.is_read_closed() && ev.is_write_closed() {
+        bits |= libc::EPOLLHUP as u32;
+    }
+    bits
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -204,6 +228,7 @@ impl Hub {
                 events: mio::Events::with_capacity(1024),
                 conns: HashMap::new(),
                 scratch: BytesMut::new(),
+                waited: false,
             }),
             waker,
             registry,
@@ -219,18 +244,53 @@ impl Hub {
         self.fd
     }
 
-    /// Blocks until [`Hub::fd`] is readable or `timeout` passes, for a
-    /// program that drives the hub from a thread of its own.
-    pub fn wait(&self, timeout: Option<Duration>) {
-        let mut pfd = libc::pollfd {
-            fd: self.fd,
-            events: libc::POLLIN,
-            revents: 0,
+    /// Blocks until something is ready or `timeout` passes, for a program
+    /// that drives the hub from a thread of its own (or is its loop's
+    /// poller): what epoll reports is kept for the next [`Hub::take`], so a
+    /// wake-up costs one `epoll_wait`. Returns at once if an earlier wait's
+    /// events have not been taken yet. EINTR comes back as an error.
+    pub fn wait(&self, timeout: Option<Duration>) -> io::Result<()> {
+        let mut r = lock(&self.reactor);
+        let r = &mut *r;
+        if r.waited {
+            return Ok(());
+        }
+        let result = r.poll.poll(&mut r.events, timeout);
+        // On failure mio leaves `events` empty: the take finds nothing there.
+        r.waited = true;
+        result
+    }
+
+    /// Adds a descriptor the hub does not serve to its epoll set,
+    /// level-triggered, for `events` (`EPOLLIN`, `EPOLLOUT`): [`Hub::take_with`]
+    /// reports it ready in its `foreign` list. This lets one epoll set be a
+    /// whole event loop's poller.
+    pub fn add_foreign(&self, fd: RawFd, events: u32) -> io::Result<()> {
+        self.epoll_ctl(libc::EPOLL_CTL_ADD, fd, events)
+    }
+
+    /// Changes what a foreign descriptor is watched for.
+    pub fn modify_foreign(&self, fd: RawFd, events: u32) -> io::Result<()> {
+        self.epoll_ctl(libc::EPOLL_CTL_MOD, fd, events)
+    }
+
+    /// Stops watching a foreign descriptor.
+    pub fn remove_foreign(&self, fd: RawFd) -> io::Result<()> {
+        self.epoll_ctl(libc::EPOLL_CTL_DEL, fd, 0)
+    }
+
+    fn epoll_ctl(&self, op: libc::c_int, fd: RawFd, events: u32) -> io::Result<()> {
+        let token = usize::try_from(fd).map_err(|_| io::Error::from_raw_os_error(libc::EBADF))?;
+        let mut ev = libc::epoll_event {
+            events,
+            u64: (FOREIGN | token) as u64,
         };
-        let ms = timeout.map_or(-1, |d| d.as_millis().min(i32::MAX as u128) as i32);
-        // SAFETY: polls one live pollfd structure.
-        unsafe {
-            libc::poll(&raw mut pfd, 1, ms);
+        // SAFETY: epoll_ctl on our own epoll descriptor with a live event
+        // structure; the descriptor added is the caller's to watch.
+        if unsafe { libc::epoll_ctl(self.fd, op, fd, &raw mut ev) } < 0 {
+            Err(io::Error::last_os_error())
+        } else {
+            Ok(())
         }
     }
 
@@ -379,7 +439,7 @@ impl Hub {
     /// are ready on the way. Call it on the loop thread whenever [`Hub::fd`]
     /// is readable; it never blocks.
     pub fn take(&self, into: &mut Vec<Event>) {
-        self.take_with(into, |_| {});
+        self.take_with(into, &mut Vec::new(), |_| {});
     }
 
     /// [`Hub::take`], handing the events over as they come: `deliver` is
@@ -387,8 +447,14 @@ impl Hub {
     /// connection's bytes are handled while they are still in the cache,
     /// before the next connection is read. `deliver` may listen, close
     /// listeners, command connections and call [`Hub::close_all`]; it must
-    /// not call `take` again.
-    pub fn take_with(&self, into: &mut Vec<Event>, mut deliver: impl FnMut(&mut Vec<Event>)) {
+    /// not call `take` again. Foreign descriptors that are ready are added to
+    /// `foreign` with their epoll bits.
+    pub fn take_with(
+        &self,
+        into: &mut Vec<Event>,
+        foreign: &mut Vec<(RawFd, u32)>,
+        mut deliver: impl FnMut(&mut Vec<Event>),
+    ) {
         let mut r = lock(&self.reactor);
         let r = &mut *r;
         let mut accepting = {
@@ -398,13 +464,17 @@ impl Hub {
         };
         let mut ready = Vec::new();
         // EINTR or a failure leaves the events for the next take.
-        if r.poll.poll(&mut r.events, Some(Duration::ZERO)).is_ok() {
+        let polled = std::mem::take(&mut r.waited)
+            || r.poll.poll(&mut r.events, Some(Duration::ZERO)).is_ok();
+        if polled {
             for ev in &r.events {
                 let token = ev.token();
                 if token == WAKE {
                     continue;
                 }
-                if token.0 & LISTENER != 0 {
+                if token.0 & FOREIGN != 0 && token.0 & LISTENER == 0 {
+                    foreign.push(((token.0 & !FOREIGN) as RawFd, epoll_bits(ev)));
+                } else if token.0 & LISTENER != 0 {
                     accepting.push((token.0 & !LISTENER) as u64);
                 } else if let Some(conn) = r.conns.get(&(token.0 as u64)) {
                     let readable = ev.is_readable() || ev.is_read_closed() || ev.is_error();

@@ -3,12 +3,14 @@
 //! later tick (Node's `process.nextTick`), and the count of handles that
 //! keep `tokionet.run()` going.
 //!
-//! The hub's eventfd is watched with `loop.add_reader`, so one callback
-//! drains a whole batch of I/O events; deferred work is run by one
-//! `loop.call_soon` per batch. Listeners therefore always run on the loop's
+//! On tokionet's own loop the hub's epoll set is the loop's poller
+//! (`poller.rs`); on any other loop its descriptor is watched with
+//! `loop.add_reader`. Either way one call drains a whole batch of I/O
+//! events; deferred work is run by one `loop.call_soon` per batch. Listeners therefore always run on the loop's
 //! thread, never inside the call that caused them.
 
 use std::collections::{HashMap, VecDeque};
+use std::os::fd::RawFd;
 use std::sync::Arc;
 
 use pyo3::exceptions::PyRuntimeError;
@@ -17,6 +19,7 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyTuple};
 
+use super::poller::HubPoller;
 use super::server::PyServer;
 use super::socket::PySocket;
 use crate::driver::{Event, Hub};
@@ -127,7 +130,15 @@ impl LoopCtx {
             }
             map.del_item(k)?;
         }
-        let hub = Hub::new().map_err(PyErr::from)?;
+        // tokionet's own loop polls the hub's epoll set itself.
+        let poller = event_loop
+            .getattr(intern!(py, "_tokionet_poller"))
+            .ok()
+            .and_then(|p| p.cast_into::<HubPoller>().ok());
+        let hub = match &poller {
+            Some(p) => Arc::clone(&p.borrow().hub),
+            None => Hub::new().map_err(PyErr::from)?,
+        };
         let fd = hub.fd();
         let ctx = Bound::new(
             py,
@@ -144,10 +155,15 @@ impl LoopCtx {
                 dead: false,
             },
         )?;
-        event_loop.call_method1(
-            intern!(py, "add_reader"),
-            (fd, ctx.getattr(intern!(py, "_drain"))?),
-        )?;
+        match poller {
+            Some(p) => p.borrow_mut().ctx = Some(ctx.clone().unbind()),
+            None => {
+                event_loop.call_method1(
+                    intern!(py, "add_reader"),
+                    (fd, ctx.getattr(intern!(py, "_drain"))?),
+                )?;
+            }
+        }
         map.set_item(key, &ctx)?;
         Ok(ctx.unbind())
     }
@@ -395,16 +411,14 @@ impl LoopCtx {
             Self::report(slf, e);
         }
     }
-}
 
-#[pymethods]
-impl LoopCtx {
-    /// The add_reader callback: one batch of I/O events.
-    fn _drain(slf: &Bound<'_, Self>) {
+    /// Takes one batch of I/O events and runs their listeners; foreign
+    /// descriptors that are ready (tokionet's own loop) go to `foreign`.
+    pub fn drain(slf: &Bound<'_, Self>, foreign: &mut Vec<(RawFd, u32)>) {
         let hub = Arc::clone(&slf.borrow().hub);
         let mut events = Vec::new();
         // Each connection's events are handled right after it is read.
-        hub.take_with(&mut events, |events| {
+        hub.take_with(&mut events, foreign, |events| {
             for event in events.drain(..) {
                 if slf.borrow().dead {
                     continue;
@@ -417,6 +431,14 @@ impl LoopCtx {
             }
         });
         Self::run_ticks_inner(slf);
+    }
+}
+
+#[pymethods]
+impl LoopCtx {
+    /// The add_reader callback: one batch of I/O events.
+    fn _drain(slf: &Bound<'_, Self>) {
+        Self::drain(slf, &mut Vec::new());
     }
 
     fn _run_ticks(slf: &Bound<'_, Self>) {

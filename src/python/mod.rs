@@ -13,5 +13,6 @@ mod errors;
 mod loop_ctx;
 mod module;
 mod options;
+mod poller;
 mod server;
 mod socket;

@@ -7,6 +7,7 @@ use super::arg::Arg;
 use super::blocklist::PyBlockList;
 use super::emitter::EventEmitter;
 use super::loop_ctx::{_loop_ctx, LoopCtx};
+use super::poller::HubPoller;
 use super::server::PyServer;
 use super::socket::{connect, PySocket};
 use crate::config;
@@ -52,6 +53,7 @@ fn _tokionet(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PySocket>()?;
     m.add_class::<PyServer>()?;
     m.add_class::<LoopCtx>()?;
+    m.add_class::<HubPoller>()?;
     m.add_function(wrap_pyfunction!(connect, m)?)?;
     m.add_function(wrap_pyfunction!(_loop_ctx, m)?)?;
     m.add_function(wrap_pyfunction!(configure, m)?)?;

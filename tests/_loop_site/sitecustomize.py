@@ -1,16 +1,6 @@
-"""Makes Python processes that the tests start use the event loop of the run.
+"""Python processes that the tests start use the event loop of the run (see
+``_test_loop.py``)."""
 
-``tests/conftest.py`` puts this directory first on ``PYTHONPATH`` when the
-suite runs with ``--loop=uvloop`` (or ``TOKIONET_TEST_LOOP=uvloop``), so the
-examples and the differential twins, which run in their own interpreters,
-create their loops through uvloop's policy as the tests themselves do.
-"""
+from _test_loop import install_loop_policy
 
-import os
-
-if os.environ.get("TOKIONET_TEST_LOOP") == "uvloop":
-    import asyncio
-
-    import uvloop
-
-    asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
+install_loop_policy()
