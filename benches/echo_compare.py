@@ -310,16 +310,19 @@ def chart(summary: dict[str, Any], path: Path) -> None:
 
 
 COMPACT = [
-    ("tokionet_data", "tokionet `'data'` echo, asyncio loop"),
+    ("tokionet_data", "tokionet `'data'` echo, its own loop"),
+    ("tokionet_asyncio_data", "tokionet `'data'` echo, asyncio loop"),
     ("tokionet_uvloop_data", "tokionet `'data'` echo, uvloop"),
-    ("tokionet_pipe", "tokionet `pipe()` echo, asyncio loop"),
+    ("tokionet_pipe", "tokionet `pipe()` echo, its own loop"),
+    ("tokionet_asyncio_pipe", "tokionet `pipe()` echo, asyncio loop"),
     ("tokionet_uvloop_pipe", "tokionet `pipe()` echo, uvloop"),
-    ("tokionet_nodelay_data", "tokionet `'data'` echo, asyncio loop, noDelay"),
-    ("tokionet_nodelay_pipe", "tokionet `pipe()` echo, asyncio loop, noDelay"),
+    ("tokionet_nodelay_data", "tokionet `'data'` echo, its own loop, noDelay"),
+    ("tokionet_nodelay_pipe", "tokionet `pipe()` echo, its own loop, noDelay"),
     ("uvloop_protocol", "uvloop Protocol"),
     ("node24_data", "Node 24 `'data'`"),
     ("node24_pipe", "Node 24 `pipe()`"),
     ("asyncio_protocol", "asyncio Protocol"),
+    ("c_epoll", "C epoll"),
 ]
 
 
