@@ -12,6 +12,8 @@ import collections
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
+from tokionet._tokionet import Socket
+
 __all__ = [
     "aiter_socket",
     "binary_decoder",
@@ -75,8 +77,6 @@ class _Pipe:
         unpipe(self.src, self.dest)
 
     def attach(self) -> None:
-        from tokionet import Socket
-
         if self.end:
             self.src.on("end", self.on_end)
         self.dest.on("close", self.on_dest_gone)

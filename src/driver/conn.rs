@@ -503,8 +503,8 @@ impl Conn {
         });
     }
 
-    /// Closes the descriptor now, leaving the epoll set first; reports
-    /// `Closed` into `out` unless it was reported already.
+    /// Closes the descriptor now; reports `Closed` into `out` unless it was
+    /// reported already.
     pub(crate) fn close_now(&self, registry: &mio::Registry, out: &mut Vec<Event>) {
         let (stream, reset) = {
             let mut s = self.lock();
@@ -520,7 +520,12 @@ impl Conn {
             if reset {
                 let _ = stream.sock().set_linger(Some(Duration::ZERO));
             }
-            let _ = registry.deregister(&mut SourceFd(&stream.fd()));
+            // Closing the last descriptor of a socket takes it out of the
+            // epoll set; only one the caller handed over may have others
+            // (and ids are never reused, so a late event finds nobody).
+            if stream.adopted() {
+                let _ = registry.deregister(&mut SourceFd(&stream.fd()));
+            }
         }
         out.push(Event::Closed { conn: self.id });
     }

@@ -16,6 +16,10 @@ use socket2::SockRef;
 pub struct Stream {
     sock: socket2::Socket,
     unix: bool,
+    /// A descriptor the caller handed over (`Socket(fd=...)`): other
+    /// descriptors may share its open file, which keeps an epoll
+    /// registration alive past our `close`.
+    adopted: bool,
 }
 
 /// libuv's `uv_guess_handle`, as Node's `guessHandleType` reports it:
@@ -76,8 +80,17 @@ pub fn guess_handle_type(fd: i32) -> &'static str {
 }
 
 impl Stream {
+    /// Whether the descriptor came from the caller (see [`Stream::from_fd`]).
+    pub fn adopted(&self) -> bool {
+        self.adopted
+    }
+
     fn new(sock: socket2::Socket, unix: bool) -> Stream {
-        Stream { sock, unix }
+        Stream {
+            sock,
+            unix,
+            adopted: false,
+        }
     }
 
     /// A connected TCP socket (non-blocking, as tokio hands it over).
@@ -99,7 +112,10 @@ impl Stream {
         // nothing else closes it.
         let sock = unsafe { socket2::Socket::from_raw_fd(fd) };
         sock.set_nonblocking(true)?;
-        Ok(Stream::new(sock, kind == "PIPE"))
+        Ok(Stream {
+            adopted: true,
+            ..Stream::new(sock, kind == "PIPE")
+        })
     }
 
     /// The descriptor, for socket options and raw sends.
