@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -49,7 +50,11 @@ def _cancel_all_tasks(loop: asyncio.AbstractEventLoop) -> None:
 
 
 def _default_loop_factory() -> Callable[[], asyncio.AbstractEventLoop]:
-    policy = asyncio.get_event_loop_policy()
+    with warnings.catch_warnings():
+        # Policies are deprecated from Python 3.14 on, but still how
+        # uvloop.install() asks for its loop.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        policy = asyncio.get_event_loop_policy()
     if type(policy) is asyncio.DefaultEventLoopPolicy:
         return new_event_loop
     return policy.new_event_loop
