@@ -17,6 +17,7 @@ import threading
 import time
 
 import pytest
+from test_loops import echo_once, loop_kind
 
 import tokionet as net
 from tokionet import _tokionet
@@ -195,13 +196,7 @@ def test_poller_speaks_select_epoll() -> None:
 
 @pytest.mark.skipif(sys.version_info < (3, 12), reason="asyncio.run has loop_factory from Python 3.12")
 def test_asyncio_run_with_its_loop_factory() -> None:
-    async def main() -> str:
-        server = net.create_server(lambda c: c.end(b"ok"))
-        server.listen(0, "127.0.0.1")
-        await net.once(server, "listening")
-        async with server:
-            client = net.connect(server.address()["port"], "127.0.0.1")
-            data = b"".join([chunk async for chunk in client])
-        return f"{type(asyncio.get_running_loop()).__name__} {data.decode()}"
+    async def main() -> tuple[str, bytes]:
+        return loop_kind(asyncio.get_running_loop()), await echo_once(b"asyncio.run")
 
-    assert asyncio.run(main(), loop_factory=net.new_event_loop) == "EventLoop ok"  # type: ignore[call-arg]
+    assert asyncio.run(main(), loop_factory=net.new_event_loop) == ("tokionet", b"asyncio.run")  # type: ignore[call-arg]

@@ -472,10 +472,10 @@ impl Hub {
                 if token == WAKE {
                     continue;
                 }
-                if token.0 & FOREIGN != 0 && token.0 & LISTENER == 0 {
-                    foreign.push(((token.0 & !FOREIGN) as RawFd, epoll_bits(ev)));
-                } else if token.0 & LISTENER != 0 {
+                if token.0 & LISTENER != 0 {
                     accepting.push((token.0 & !LISTENER) as u64);
+                } else if token.0 & FOREIGN != 0 {
+                    foreign.push(((token.0 & !FOREIGN) as RawFd, epoll_bits(ev)));
                 } else if let Some(conn) = r.conns.get(&(token.0 as u64)) {
                     let readable = ev.is_readable() || ev.is_read_closed() || ev.is_error();
                     let writable = ev.is_writable() || ev.is_write_closed() || ev.is_error();
