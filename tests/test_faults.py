@@ -311,6 +311,40 @@ def test_raising_listener_in_plain_asyncio_leaves_other_connections_going() -> N
     assert sorted(echoed) == [f"msg{i}".encode() for i in range(5)], echoed
 
 
+def test_unhandled_error_in_plain_asyncio_still_closes_socket_and_server() -> None:
+    """An 'error' with no listener raises inside the emit (Node would crash);
+    the loop's exception handler gets it, and the socket's 'close' and the
+    server's still come: nothing is left half-open."""
+    caught: list[BaseException] = []
+    events: list[Any] = []
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        loop.set_exception_handler(lambda lp, ctx: caught.append(ctx.get("exception")))
+        got_data = loop.create_future()
+        conn_closed = loop.create_future()
+
+        def on_conn(conn: Any) -> None:
+            conn.once("data", lambda _: got_data.done() or got_data.set_result(None))
+            conn.on("close", lambda *a: conn_closed.done() or conn_closed.set_result(a))
+
+        server = net.create_server(on_conn)
+        port = await _listening(server)
+        client = net.connect(port, "127.0.0.1")
+        client.write(b"hello")
+        await asyncio.wait_for(got_data, 10)
+        client.reset_and_destroy()
+        events.append(("close", *await asyncio.wait_for(conn_closed, 10)))
+        server_closed = loop.create_future()
+        server.close(lambda *a: server_closed.set_result(None))
+        await asyncio.wait_for(server_closed, 10)
+        events.append("server closed")
+
+    asyncio.run(main())
+    assert [getattr(e, "code", None) for e in caught] == ["ECONNRESET"], caught
+    assert events == [("close", True), "server closed"], events
+
+
 def test_raising_listener_in_run_is_raised_from_run_and_closes_handles() -> None:
     state: dict[str, Any] = {}
 

@@ -183,6 +183,10 @@ impl PyServer {
 
     fn defer(slf: &Bound<'_, Self>, e: ServerEmit) -> PyResult<()> {
         slf.borrow_mut().pending.push_back(e);
+        Self::schedule_flush(slf)
+    }
+
+    fn schedule_flush(slf: &Bound<'_, Self>) -> PyResult<()> {
         if std::mem::replace(&mut slf.borrow_mut().flush_scheduled, true) {
             return Ok(());
         }
@@ -191,8 +195,19 @@ impl PyServer {
     }
 
     pub fn flush_pending(slf: &Bound<'_, Self>) -> PyResult<()> {
-        let py = slf.py();
         slf.borrow_mut().flush_scheduled = false;
+        let result = Self::emit_pending(slf);
+        // A listener raised (reported by the caller): the events after it
+        // still come, on a later tick, so that a closing server still
+        // emits 'close'.
+        if result.is_err() && !slf.borrow().pending.is_empty() {
+            Self::schedule_flush(slf)?;
+        }
+        result
+    }
+
+    fn emit_pending(slf: &Bound<'_, Self>) -> PyResult<()> {
+        let py = slf.py();
         loop {
             let e = slf.borrow_mut().pending.pop_front();
             let Some(e) = e else { break };

@@ -307,8 +307,12 @@ impl PySocket {
                     if queue {
                         slf.borrow_mut().pending.push_back(e);
                         Self::schedule_flush(slf)?;
-                    } else {
-                        Self::emit_one(slf, e)?;
+                    } else if let Err(err) = Self::emit_one(slf, e) {
+                        // A listener raised (reported by the caller): what
+                        // follows still happens, on a later tick, so that
+                        // the socket still closes and its server learns it.
+                        Self::step(slf, true)?;
+                        return Err(err);
                     }
                 }
             }
@@ -330,9 +334,17 @@ impl PySocket {
         loop {
             let e = slf.borrow_mut().pending.pop_front();
             let Some(e) = e else { break };
-            Self::emit_one(slf, e)?;
+            let emitted = Self::emit_one(slf, e);
             // Outputs of what the listener did come after what was pending.
             Self::step(slf, true)?;
+            if let Err(err) = emitted {
+                // A listener raised (reported by the caller): the rest
+                // still comes, on a later tick.
+                if !slf.borrow().pending.is_empty() {
+                    Self::schedule_flush(slf)?;
+                }
+                return Err(err);
+            }
         }
         Self::update_liveness(slf)
     }
