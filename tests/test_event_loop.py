@@ -114,6 +114,128 @@ def test_wakes_for_other_threads_and_timers() -> None:
     assert 0.04 <= slept < 5
 
 
+async def echo_server() -> net.Server:
+    server = net.create_server(lambda c: c.pipe(c))
+    server.listen(0, "127.0.0.1")
+    await net.once(server, "listening")
+    return server
+
+
+def test_stop_from_a_listener_ends_run_forever() -> None:
+    """The poller serves sockets without returning to the loop while asyncio has
+    nothing to do; stop() only sets a flag, so it must wake the poller."""
+    loop = net.new_event_loop()
+    accepted: list[net.Socket] = []
+    clients: list[socket.socket] = []
+
+    async def listen() -> net.Server:
+        server = net.create_server(lambda c: (accepted.append(c), loop.stop()))
+        server.listen(0, "127.0.0.1")
+        await net.once(server, "listening")
+        return server
+
+    server = loop.run_until_complete(listen())
+    port = server.address()["port"]
+    client = threading.Timer(0.1, lambda: clients.append(socket.create_connection(("127.0.0.1", port), 5)))
+    watchdog = threading.Timer(5, loop.call_soon_threadsafe, (loop.stop,))
+    try:
+        client.start()
+        watchdog.start()
+        start = time.monotonic()
+        loop.run_forever()
+        elapsed = time.monotonic() - start
+        assert len(accepted) == 1
+        assert elapsed < 4, "run_forever() went on after a listener's loop.stop()"
+    finally:
+        watchdog.cancel()
+        client.join(5)
+        for c in clients:
+            c.close()
+        for s in accepted:
+            s.destroy()
+        server.close()
+        loop.run_until_complete(asyncio.sleep(0.01))
+        loop.close()
+
+
+def test_callbacks_and_timers_from_listeners_run_at_once() -> None:
+    """A listener's call_later() and call_soon() end the wait the loop entered
+    before they existed (its timeout was set by a 10 s timer)."""
+
+    async def main() -> tuple[float, float]:
+        loop = asyncio.get_running_loop()
+        timer, soon = loop.create_future(), loop.create_future()
+
+        def on_data(chunk: bytes) -> None:
+            if chunk.startswith(b"t"):
+                loop.call_later(0.05, lambda: timer.set_result(time.monotonic()))
+            else:
+                loop.call_soon(soon.set_result, None)
+
+        server = net.create_server(lambda c: c.on("data", on_data))
+        server.listen(0, "127.0.0.1")
+        await net.once(server, "listening")
+        async with server:
+            client = net.connect(server.address()["port"], "127.0.0.1")
+            try:
+                await net.once(client, "connect")
+                await asyncio.sleep(0.05)
+                start = time.monotonic()
+                client.write(b"t")
+                fired = await asyncio.wait_for(timer, 10)
+                timer_took = time.monotonic() - start
+                assert fired - start >= 0.04
+                start = time.monotonic()
+                client.write(b"s")
+                await asyncio.wait_for(soon, 10)
+                soon_took = time.monotonic() - start
+            finally:
+                client.destroy()
+        return timer_took, soon_took
+
+    timer_took, soon_took = run(main)
+    assert timer_took < 2, "a listener's call_later() waited for the loop's earlier timeout"
+    assert soon_took < 2, "a listener's call_soon() waited for the loop's earlier timeout"
+
+
+def test_timers_keep_time_while_sockets_keep_the_poller_busy() -> None:
+    async def main() -> tuple[int, int]:
+        server = await echo_server()
+        async with server:
+            client = net.connect(server.address()["port"], "127.0.0.1")
+            await net.once(client, "connect")
+            received = 0
+
+            def on_data(chunk: bytes) -> None:
+                nonlocal received
+                received += len(chunk)
+
+            # Traffic for at most 1.5 s whatever the timers do, so that a
+            # poller that never returns makes the test fail, not hang.
+            until = time.monotonic() + 1.5
+            payload = b"x" * 65536
+
+            def pump() -> None:
+                while time.monotonic() < until and client.write(payload):
+                    pass
+
+            client.on("data", on_data)
+            client.on("drain", pump)
+            pump()
+            ticks = 0
+            start = time.monotonic()
+            while time.monotonic() - start < 0.5:
+                await asyncio.sleep(0.01)
+                ticks += 1
+            busy = received
+            client.destroy()
+        return ticks, busy
+
+    ticks, busy = run(main)
+    assert busy > 1_000_000, "the echo did not keep the poller busy"
+    assert ticks >= 10, f"10 ms sleeps ran {ticks} times in 0.5 s of echo traffic"
+
+
 def test_signal_handlers_run() -> None:
     async def main() -> int:
         loop = asyncio.get_running_loop()

@@ -33,6 +33,15 @@ class EventLoop(asyncio.SelectorEventLoop):
         selector = _HubSelector()
         self._tokionet_poller = selector._selector  # type: ignore[attr-defined]
         super().__init__(selector)
+        # The poller keeps serving sockets inside one select() while these
+        # say asyncio has nothing to do; stop() below wakes it.
+        self._tokionet_poller._watch(self._ready, self._scheduled)  # type: ignore[attr-defined]
+
+    def stop(self) -> None:
+        super().stop()
+        # stop() only sets a flag, which the poller does not read: a wake-up
+        # ends the select() it may be in (a listener's loop.stop()).
+        self._write_to_self()  # type: ignore[attr-defined]
 
 
 def new_event_loop() -> EventLoop:
