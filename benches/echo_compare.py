@@ -69,6 +69,23 @@ def node_ref(server: str) -> str:
     return "node24_pipe" if server.endswith("_pipe") else "node24_data"
 
 
+def server_templates(python: str, loops: str, no_delay_loops: str = "") -> dict[str, str]:
+    """tokionet's echo servers as run.py's ``NAME=command {port}`` templates, named by loop and mode."""
+    servers = {}
+    variants = [(loop, False) for loop in loops.split(",") if loop]
+    variants += [(loop, True) for loop in no_delay_loops.split(",") if loop]
+    for loop, no_delay in variants:
+        prefix = "tokionet" if loop == "tokionet" else f"tokionet_{loop}"
+        if no_delay:
+            prefix += "_nodelay"
+        for mode in ("data", "pipe"):
+            server = [python, str(ECHO_SERVER), "--port", "__PORT__", "--mode", mode, "--loop", loop]
+            if no_delay:
+                server.append("--no-delay")
+            servers[f"{prefix}_{mode}"] = shlex.join(server).replace("__PORT__", "{port}")
+    return servers
+
+
 def run_bench(args: argparse.Namespace) -> Path:
     """Runs run.py once with our servers and the anchors; returns the JSON it wrote."""
     run_py = Path(args.bench_dir) / "run.py"
@@ -78,18 +95,8 @@ def run_bench(args: argparse.Namespace) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     before = set(out.glob("*.json"))
     argv = [sys.executable, str(run_py)]
-    variants = [(loop, False) for loop in args.loops.split(",") if loop]
-    variants += [(loop, True) for loop in args.no_delay_loops.split(",") if loop]
-    for loop, no_delay in variants:
-        prefix = "tokionet" if loop == "tokionet" else f"tokionet_{loop}"
-        if no_delay:
-            prefix += "_nodelay"
-        for mode in ("data", "pipe"):
-            server = [args.python, str(ECHO_SERVER), "--port", "__PORT__", "--mode", mode, "--loop", loop]
-            if no_delay:
-                server.append("--no-delay")
-            template = shlex.join(server).replace("__PORT__", "{port}")
-            argv += ["--server", f"{prefix}_{mode}={template}"]
+    for name, template in server_templates(args.python, args.loops, args.no_delay_loops).items():
+        argv += ["--server", f"{name}={template}"]
     argv += [
         "--servers",
         args.anchors,
