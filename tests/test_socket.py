@@ -201,6 +201,41 @@ def test_timeout_fires_and_does_not_close() -> None:
     assert out == [("timeout", False, 50)]
 
 
+def test_timeout_is_rearmed_by_activity() -> None:
+    """Reads keep an idle timeout from firing; it fires once they stop."""
+    out: list[Any] = []
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        timed_out = loop.create_future()
+        accepted = loop.create_future()
+        server = net.create_server(lambda sock: accepted.set_result(sock))
+        server.listen(0, "127.0.0.1")
+        await net.once(server, "listening")
+        c = net.connect(server.address()["port"], "127.0.0.1")
+        c.on("data", lambda d: None)
+        c.on("timeout", lambda: timed_out.done() or timed_out.set_result(loop.time()))
+        await net.once(c, "connect")
+        peer = await asyncio.wait_for(accepted, 10)
+        c.set_timeout(300)
+        start = loop.time()
+        while loop.time() - start < 0.9:  # three timeouts' worth of activity
+            peer.write(b"x")
+            await asyncio.sleep(0.05)
+            if timed_out.done():
+                break
+        quiet_from = loop.time()
+        out.append(("during activity", timed_out.done()))
+        fired = await asyncio.wait_for(timed_out, 10)
+        out.append(("after", fired - quiet_from >= 0.2))
+        c.destroy()
+        peer.destroy()
+        server.close()
+
+    asyncio.run(main())
+    assert out == [("during activity", False), ("after", True)]
+
+
 def test_backpressure_and_drain() -> None:
     out: list[Any] = []
     chunk = b"x" * 65536
