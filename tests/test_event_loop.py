@@ -7,11 +7,13 @@ subprocesses, and that tokionet's sockets need no reader of their own."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import select
 import selectors
 import signal
 import socket
+import subprocess
 import sys
 import threading
 import time
@@ -234,6 +236,63 @@ def test_timers_keep_time_while_sockets_keep_the_poller_busy() -> None:
     ticks, busy = run(main)
     assert busy > 1_000_000, "the echo did not keep the poller busy"
     assert ticks >= 10, f"10 ms sleeps ran {ticks} times in 0.5 s of echo traffic"
+
+
+SIGINT_SERVER = """
+import sys
+import tokionet as net
+
+def main():
+    server = net.create_server(lambda c: c.pipe(c))
+    server.listen(0, "127.0.0.1", lambda: print(server.address()["port"], flush=True))
+
+try:
+    net.run(main)
+except KeyboardInterrupt:
+    print("interrupted", flush=True)
+    sys.exit(3)
+"""
+
+
+def test_ctrl_c_interrupts_a_server_busy_with_core_pipes() -> None:
+    """While the poller serves sockets without returning to the loop, and no
+    Python runs per chunk, a SIGINT that arrives outside the wait must still
+    run Python's handler (KeyboardInterrupt)."""
+    child = subprocess.Popen([sys.executable, "-c", SIGINT_SERVER], stdout=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout is not None
+        port = int(child.stdout.readline())
+        client = socket.create_connection(("127.0.0.1", port), 5)
+        stop = threading.Event()
+
+        def send() -> None:
+            with contextlib.suppress(OSError):
+                while not stop.is_set():
+                    client.sendall(b"x" * 65536)
+
+        def receive() -> None:
+            with contextlib.suppress(OSError):
+                while not stop.is_set() and client.recv(1 << 20):
+                    pass
+
+        threads = [threading.Thread(target=send, daemon=True), threading.Thread(target=receive, daemon=True)]
+        for t in threads:
+            t.start()
+        time.sleep(0.5)
+        child.send_signal(signal.SIGINT)
+        try:
+            status = child.wait(10)
+        finally:
+            stop.set()
+            client.close()
+            for t in threads:
+                t.join(5)
+        assert status == 3, "SIGINT did not stop the busy server"
+        assert child.stdout.read().strip() == "interrupted"
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait(5)
 
 
 def test_signal_handlers_run() -> None:

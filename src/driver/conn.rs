@@ -30,13 +30,11 @@ use crate::{Error, SystemError};
 
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
-/// How much one read takes at most. A bulk transfer moves in as few and as
-/// large sends as the peer's window allows: each send to a peer that waits
-/// costs a wake-up, the largest share of a bulk echo's time on loopback
-/// (in the 4-connection bulk echo, 1 MiB reads cost about 13 % less server
-/// CPU per MB than 256 KiB ones, which cost less than 64 KiB ones). The
-/// buffer is shared by every connection of the loop, so this costs no
-/// memory per connection.
+/// How much one read takes at most. A bulk transfer then moves in few,
+/// large reads and sends: in the 4-connection bulk echo, 1 MiB reads
+/// measured cheapest per MB (256 KiB and 64 KiB dearer, 512 KiB and 2 MiB
+/// the same; docs/performance.md has the figures). The buffer is shared by
+/// every connection of the loop, so this costs no memory per connection.
 const READ_CHUNK: usize = 1024 * 1024;
 /// Reads per connection per pass before the others get their turn.
 const READS_PER_PASS: usize = 2;
@@ -50,8 +48,7 @@ const MIN_WINDOW: usize = 16 * 1024;
 ///
 /// A core pipe copies through the shared read buffer. splice(2) through a
 /// kernel pipe was measured dearer on loopback TCP (about 320 against 265 µs
-/// of server CPU per MB echoed, 4 connections): the spliced sends reach the
-/// peer in smaller pieces, and each wakes it.
+/// of server CPU per MB echoed, 4 connections).
 const PIPE_HWM: usize = 64 * 1024;
 
 #[derive(Debug)]

@@ -6,8 +6,9 @@
 //! On tokionet's own loop the hub's epoll set is the loop's poller
 //! (`poller.rs`); on any other loop its descriptor is watched with
 //! `loop.add_reader`. Either way one call drains a whole batch of I/O
-//! events; deferred work is run by one `loop.call_soon` per batch. Listeners therefore always run on the loop's
-//! thread, never inside the call that caused them.
+//! events; deferred work is run by one `loop.call_soon` per batch.
+//! Listeners therefore always run on the loop's thread, never inside the
+//! call that caused them.
 
 use std::collections::{HashMap, VecDeque};
 use std::os::fd::RawFd;

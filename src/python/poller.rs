@@ -139,6 +139,10 @@ impl HubPoller {
             let Some((ready, scheduled)) = &work else {
                 break;
             };
+            // A signal that came outside the wait interrupted nothing: its
+            // Python handler (KeyboardInterrupt) runs here, as it would
+            // between two of asyncio's iterations.
+            py.check_signals()?;
             if !foreign.is_empty()
                 || wait == Some(Duration::ZERO)
                 || !ready.bind(py).is_empty()?
