@@ -446,6 +446,44 @@ def test_set_encoding_keeps_split_characters_whole() -> None:
     assert "".join(got) == text
 
 
+def test_a_data_listener_that_changes_the_socket_mid_stream() -> None:
+    """The first chunk is bytes; its listener pauses the socket, sets an
+    encoding, asks the peer for more and resumes on a later tick. What follows
+    is text, in order, whether it came while paused or not, and bytes_read
+    counts every byte (the path that emits a read straight from the event has
+    to step aside for each of these)."""
+    got: list[Any] = []
+    counts: list[int] = []
+
+    def main() -> None:
+        def on_conn(sock: Any) -> None:
+            sock.write(b"first")
+            sock.on("data", lambda d: sock.end("wörld €".encode()))
+            server.close()
+
+        def ready(port: int) -> None:
+            c = net.connect(port, "127.0.0.1")
+
+            def on_data(d: Any) -> None:
+                got.append(d)
+                if len(got) == 1:
+                    c.pause()
+                    c.set_encoding("utf8")
+                    c.write(b"more")
+                    asyncio.get_running_loop().call_soon(c.resume)
+
+            c.on("data", on_data)
+            c.on("end", lambda: counts.append(c.bytes_read))
+
+        server = serve(on_conn, ready)
+
+    net.run(main)
+    assert got[0] == b"first"
+    assert all(isinstance(g, str) for g in got[1:])
+    assert "".join(got[1:]) == "wörld €"
+    assert counts == [len(b"first") + len("wörld €".encode())]
+
+
 def test_pipe_echoes_with_backpressure() -> None:
     payload = os.urandom(1 << 20)
     got = bytearray()

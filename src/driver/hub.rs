@@ -8,7 +8,7 @@
 //! connection attempts, accepting, timers) and leave their events in a
 //! queue; the first of a batch wakes the epoll set through a mio `Waker`.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use std::io;
 use std::os::fd::{AsRawFd, RawFd};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -160,7 +160,7 @@ struct ListenSock {
 struct Reactor {
     poll: Poll,
     events: mio::Events,
-    conns: HashMap<u64, Arc<Conn>>,
+    conns: FxHashMap<u64, Arc<Conn>>,
     /// One read buffer for every connection: each read is split off as the
     /// event's `Bytes`, and the space is reused once those are dropped.
     scratch: BytesMut,
@@ -180,7 +180,7 @@ pub struct Hub {
     pending: Mutex<Pending>,
     reactor: Mutex<Reactor>,
     registry: mio::Registry,
-    listeners: Mutex<HashMap<u64, Arc<ListenSock>>>,
+    listeners: Mutex<FxHashMap<u64, Arc<ListenSock>>>,
     /// `close_all` ran while a take was delivering: the take closes
     /// everything before it returns.
     closing: AtomicBool,
@@ -226,13 +226,13 @@ impl Hub {
             reactor: Mutex::new(Reactor {
                 poll,
                 events: mio::Events::with_capacity(1024),
-                conns: HashMap::new(),
+                conns: FxHashMap::default(),
                 scratch: BytesMut::new(),
                 waited: false,
             }),
             waker,
             registry,
-            listeners: Mutex::new(HashMap::new()),
+            listeners: Mutex::new(FxHashMap::default()),
             closing: AtomicBool::new(false),
             fd,
         }))

@@ -475,6 +475,22 @@ impl SocketMachine {
         }
     }
 
+    /// `handle_data` for a chunk that would be emitted at once with nothing
+    /// ahead of it (open, flowing, nothing buffered, no output waiting): it
+    /// is counted and `true` says the caller emits it itself, which spares
+    /// the hottest path a trip through the output queue. Otherwise nothing
+    /// changes and the chunk must go to `handle_data`.
+    pub fn pass_data(&mut self, len: usize) -> bool {
+        let direct = self.phase == Phase::Open
+            && self.flow == Flow::Flowing
+            && self.buffer.is_empty()
+            && self.out.is_empty();
+        if direct {
+            self.bytes_read += len as u64;
+        }
+        direct
+    }
+
     /// The peer shut its side down (FIN).
     pub fn handle_eof(&mut self) {
         if self.phase != Phase::Open || self.eof {
@@ -674,6 +690,37 @@ mod tests {
         m.handle_closed();
         assert_eq!(emits(&mut m), vec![Emit::Close(Some(false))]);
         assert!(!m.is_active());
+    }
+
+    #[test]
+    fn data_passes_directly_only_when_handle_data_would_emit_it_first() {
+        let chunk = Bytes::from_static(b"abc");
+        // Not flowing yet: buffered by the state machine.
+        let mut m = connected();
+        assert!(!m.pass_data(3));
+        assert_eq!(m.bytes_read(), 0);
+        m.data_listener_added();
+        drain(&mut m);
+        // Flowing, nothing ahead: the same outcome as handle_data's.
+        let mut twin = connected();
+        twin.data_listener_added();
+        drain(&mut twin);
+        twin.handle_data(chunk.clone());
+        assert_eq!(emits(&mut twin), vec![Emit::Data(chunk.clone())]);
+        assert!(m.pass_data(3));
+        assert_eq!((m.bytes_read(), twin.bytes_read()), (3, 3));
+        assert!(m.poll().is_none());
+        // An output waiting (here `'end'` after the peer's FIN) goes first.
+        m.handle_eof();
+        assert!(!m.pass_data(3));
+        // Paused with data buffered: never direct.
+        let mut p = connected();
+        p.data_listener_added();
+        p.pause();
+        drain(&mut p);
+        p.handle_data(chunk.clone());
+        p.resume();
+        assert!(!p.pass_data(3));
     }
 
     #[test]

@@ -284,6 +284,24 @@ pub(crate) fn emit_event<'py>(
     Ok(true)
 }
 
+/// `emit_event` with one argument and no tuple: listeners get a vectorcall
+/// (the `'data'` event's path). Not for `'error'`, whose absence of
+/// listeners is an error that `emit_event` raises.
+pub(crate) fn emit_event1<'py>(
+    emitter: &Bound<'py, EventEmitter>,
+    name: &Bound<'py, PyAny>,
+    arg: &Bound<'py, PyAny>,
+) -> PyResult<bool> {
+    debug_assert!(!is_str(name, "error"));
+    let Some(listeners) = listeners_of(emitter, name)? else {
+        return Ok(false);
+    };
+    for listener in listeners.iter_borrowed() {
+        listener.call1((arg,))?;
+    }
+    Ok(true)
+}
+
 /// What Node throws for an `'error'` event nobody listens to: the error
 /// itself, or `ERR_UNHANDLED_ERROR` naming the value, which it keeps as
 /// `context`.

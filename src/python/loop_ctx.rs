@@ -10,7 +10,7 @@
 //! Listeners therefore always run on the loop's thread, never inside the
 //! call that caused them.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::os::fd::RawFd;
 use std::sync::Arc;
 
@@ -19,6 +19,7 @@ use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyTuple};
+use rustc_hash::FxHashMap;
 
 use super::poller::HubPoller;
 use super::server::PyServer;
@@ -39,8 +40,8 @@ pub enum Tick {
 pub struct LoopCtx {
     pub hub: Arc<Hub>,
     pub event_loop: Py<PyAny>,
-    sockets: HashMap<u64, Py<PySocket>>,
-    servers: HashMap<u64, Py<PyServer>>,
+    sockets: FxHashMap<u64, Py<PySocket>>,
+    servers: FxHashMap<u64, Py<PyServer>>,
     ticks: VecDeque<Tick>,
     tick_scheduled: bool,
     /// Referenced handles that are active, as libuv counts them.
@@ -146,8 +147,8 @@ impl LoopCtx {
             LoopCtx {
                 hub,
                 event_loop: event_loop.clone().unbind(),
-                sockets: HashMap::new(),
-                servers: HashMap::new(),
+                sockets: FxHashMap::default(),
+                servers: FxHashMap::default(),
                 ticks: VecDeque::new(),
                 tick_scheduled: false,
                 active: 0,
@@ -386,6 +387,7 @@ impl LoopCtx {
 
     fn run_ticks_inner(slf: &Bound<'_, LoopCtx>) {
         let py = slf.py();
+        let mut ran = false;
         loop {
             let tick = {
                 let mut me = slf.borrow_mut();
@@ -399,6 +401,7 @@ impl LoopCtx {
                     break;
                 }
             };
+            ran = true;
             let result = match tick {
                 Tick::Socket(s) => PySocket::flush_pending(s.bind(py)),
                 Tick::Server(s) => PyServer::flush_pending(s.bind(py)),
@@ -408,8 +411,12 @@ impl LoopCtx {
                 Self::report(slf, e);
             }
         }
-        if let Err(e) = Self::maybe_idle(slf) {
-            Self::report(slf, e);
+        // Running out of deferred work may leave the loop idle; with none
+        // run, the last change of `active` already checked.
+        if ran {
+            if let Err(e) = Self::maybe_idle(slf) {
+                Self::report(slf, e);
+            }
         }
     }
 

@@ -7,7 +7,7 @@
 //! are emitted as the batch that carried them is drained. The socket is
 //! never borrowed while a listener runs, so listeners may call back in.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
@@ -16,9 +16,10 @@ use pyo3::exceptions::PyTypeError;
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PyByteArray, PyBytes, PyDict, PyMemoryView, PyString, PyTuple};
+use rustc_hash::FxHashMap;
 
 use super::arg::{to_value, Arg};
-use super::emitter::{emit_event, EventEmitter, ListenerChange};
+use super::emitter::{emit_event, emit_event1, EventEmitter, ListenerChange};
 use super::loop_ctx::{check_thread, thread_id, LoopCtx, Tick};
 use super::options::{normalize_args, Options};
 use crate::address::is_ip;
@@ -47,9 +48,9 @@ pub struct PySocket {
     /// Emits waiting for a later tick, oldest first.
     pending: VecDeque<Emit>,
     flush_scheduled: bool,
-    callbacks: HashMap<u64, Py<PyAny>>,
+    callbacks: FxHashMap<u64, Py<PyAny>>,
     /// Errors handed to `destroy(err)`, by their [`Error::Foreign`] token.
-    foreign_errors: HashMap<u64, Py<PyAny>>,
+    foreign_errors: FxHashMap<u64, Py<PyAny>>,
     next_callback: u64,
     decoder: Option<Py<PyAny>>,
     /// `socket.timeout`: the last value given to `setTimeout`.
@@ -207,8 +208,8 @@ impl PySocket {
             ctx: None,
             pending: VecDeque::new(),
             flush_scheduled: false,
-            callbacks: HashMap::new(),
-            foreign_errors: HashMap::new(),
+            callbacks: FxHashMap::default(),
+            foreign_errors: FxHashMap::default(),
             next_callback: 1,
             decoder: None,
             timeout: None,
@@ -494,10 +495,33 @@ impl PySocket {
                 }
             }
             None => {
-                // The hot path: no tuple slicing.
-                let args = PyTuple::new(py, [bytes])?;
-                emit_event(slf.as_super(), intern!(py, "data"), &args)?;
+                emit_event1(slf.as_super(), intern!(py, "data"), bytes.as_any())?;
             }
+        }
+        Ok(())
+    }
+
+    /// Whether a chunk can skip the state machine's queue: a plain `bytes`
+    /// `'data'` event, emitted at once, with nothing pending before it.
+    fn pass_data(slf: &Bound<'_, Self>, len: usize) -> bool {
+        let mut me = slf.borrow_mut();
+        me.pending.is_empty()
+            && me.core_pipe.is_none()
+            && me.onread.is_none()
+            && me.decoder.is_none()
+            && me.m.pass_data(len)
+    }
+
+    /// The common case of a read (see `pass_data`): the listeners are called
+    /// straight from the event. Whatever they do steps the machine itself,
+    /// and a chunk changes neither the outputs nor whether the socket is
+    /// active, so no step follows unless a listener raised.
+    fn emit_passed_data(slf: &Bound<'_, Self>, chunk: &Bytes) -> PyResult<()> {
+        let py = slf.py();
+        let bytes = PyBytes::new(py, chunk);
+        if let Err(err) = emit_event1(slf.as_super(), intern!(py, "data"), bytes.as_any()) {
+            Self::step(slf, true)?;
+            return Err(err);
         }
         Ok(())
     }
@@ -555,6 +579,9 @@ impl PySocket {
         let py = slf.py();
         let mut me = slf.borrow_mut();
         let want = me.refed && me.m.is_active();
+        if me.counted == want {
+            return Ok(());
+        }
         let ctx = me.ctx.as_ref().map(|c| c.clone_ref(py));
         LoopCtx::track(py, ctx.as_ref(), &mut me.counted, want)
     }
@@ -566,7 +593,12 @@ impl PySocket {
             Self::flush_pending(slf)?;
         }
         match event {
-            Event::Data { data, .. } => slf.borrow_mut().m.handle_data(data),
+            Event::Data { data, .. } => {
+                if Self::pass_data(slf, data.len()) {
+                    return Self::emit_passed_data(slf, &data);
+                }
+                slf.borrow_mut().m.handle_data(data);
+            }
             Event::Eof { .. } => slf.borrow_mut().m.handle_eof(),
             Event::WriteDone { count, .. } => slf.borrow_mut().m.handle_write_done(count),
             Event::ShutdownDone { .. } => slf.borrow_mut().m.handle_shutdown_done(),
