@@ -213,7 +213,7 @@ def main() -> int:
     )
     ap.add_argument(
         "--no-delay-loops",
-        default="",
+        default="tokionet",
         help="loops on which tokionet's servers also run with noDelay (TCP_NODELAY, as uvloop, asyncio "
         "and the C server set it; the servers above keep Node's default, Nagle on): *_nodelay_data/_pipe",
     )
