@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import importlib.util
 import json
 import os
 import statistics
@@ -36,25 +35,13 @@ import sys
 import threading
 import time
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
-from echo_compare import DEFAULT_BENCH, RESULTS, ROOT, UVLOOP, find_node24, server_templates
+from echo_compare import DEFAULT_BENCH, RESULTS, ROOT, UVLOOP, find_node24, load_run_py, server_templates
 
 ANCHORS = ["uvloop_protocol", "asyncio_protocol", "node24_data", "c_epoll"]
 CELLS = ["echo_c1_s64", "echo_c100_s1k", "echo_c100_s16k"]
 TICK = os.sysconf("SC_CLK_TCK")
-
-
-def load_run_py(bench_dir: str) -> ModuleType:
-    path = Path(bench_dir) / "run.py"
-    if not path.is_file():
-        sys.exit(f"no {path}: give --bench-dir (the shared bench/ directory)")
-    spec = importlib.util.spec_from_file_location("shared_bench_run", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def cpu_ticks(pid: int) -> tuple[int, int]:

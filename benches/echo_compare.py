@@ -4,6 +4,7 @@
     python benches/echo_compare.py --repeats 1 --cells echo_c100_s1k --warmup 0.5 --duration 1
     python benches/echo_compare.py --loops uvloop         # tokionet's servers on uvloop only
     python benches/echo_compare.py --from-json target/echo-bench/<stamp>.json   # tables only
+    python benches/echo_compare.py --pool run1.json run2.json --save   # two runs taken as one
 
 Runs ``../shared/bench/run.py`` once with ``benches/echo_server.py`` in both
 modes (``*_data``: a 'data' listener that writes back; ``*_pipe``:
@@ -43,6 +44,7 @@ import shlex
 import subprocess
 import sys
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -84,6 +86,37 @@ def server_templates(python: str, loops: str, no_delay_loops: str = "") -> dict[
                 server.append("--no-delay")
             servers[f"{prefix}_{mode}"] = shlex.join(server).replace("__PORT__", "{port}")
     return servers
+
+
+def load_run_py(bench_dir: str) -> ModuleType:
+    path = Path(bench_dir) / "run.py"
+    if not path.is_file():
+        sys.exit(f"no {path}: give --bench-dir (the shared bench/ directory)")
+    spec = importlib.util.spec_from_file_location("shared_bench_run", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def pool(paths: list[Path], bench_dir: str) -> dict[str, Any]:
+    """Several run.py JSONs of the same servers and cells as one run: every
+    repeat of each, medians recomputed by run.py's own ``summarize``."""
+    results = [json.loads(p.read_text()) for p in paths]
+    first = results[0]
+    for r in results[1:]:
+        if r["meta"]["servers"] != first["meta"]["servers"] or r["meta"]["cells"] != first["meta"]["cells"]:
+            sys.exit("runs to pool must have the same servers and cells")
+    run = load_run_py(bench_dir)
+    raw = {
+        server: {cell: [rep for r in results for rep in r["raw"][server][cell]] for cell in first["meta"]["cells"]}
+        for server in first["meta"]["servers"]
+    }
+    summary = {server: {cell: run.summarize(runs) for cell, runs in cells.items()} for server, cells in raw.items()}
+    meta = dict(first["meta"])
+    meta["stamp"] = "+".join(r["meta"]["stamp"] for r in results)
+    meta["repeats"] = sum(r["meta"]["repeats"] for r in results)
+    return {"meta": meta, "summary": summary, "raw": raw}
 
 
 def run_bench(args: argparse.Namespace) -> Path:
@@ -223,13 +256,24 @@ def main() -> int:
     )
     ap.add_argument("--out", default=str(ROOT / "target" / "echo-bench"))
     ap.add_argument("--from-json", help="print the tables of an existing run.py JSON instead of running")
+    ap.add_argument(
+        "--pool",
+        nargs="+",
+        metavar="JSON",
+        help="print (and with --save commit) the tables of several run.py JSONs of the same servers and "
+        "cells taken as one run: their repeats together, medians recomputed",
+    )
     args = ap.parse_args()
 
-    path = Path(args.from_json) if args.from_json else run_bench(args)
-    result = json.loads(path.read_text())
-    tables = ratio_tables(result)
-    if not args.from_json:
-        path.with_name(path.stem + "-ratios.md").write_text(tables)
+    if args.pool:
+        result = pool([Path(p) for p in args.pool], args.bench_dir)
+        tables = ratio_tables(result)
+    else:
+        path = Path(args.from_json) if args.from_json else run_bench(args)
+        result = json.loads(path.read_text())
+        tables = ratio_tables(result)
+        if not args.from_json:
+            path.with_name(path.stem + "-ratios.md").write_text(tables)
     print(tables)
     if args.save:
         save(result, tables)
