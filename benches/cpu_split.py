@@ -34,7 +34,7 @@ import statistics
 import sys
 import threading
 import time
-from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from echo_compare import DEFAULT_BENCH, RESULTS, ROOT, UVLOOP, find_node24, load_run_py, server_templates

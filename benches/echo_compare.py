@@ -109,10 +109,14 @@ def pool(paths: list[Path], bench_dir: str) -> dict[str, Any]:
             sys.exit("runs to pool must have the same servers and cells")
     run = load_run_py(bench_dir)
     raw = {
-        server: {cell: [rep for r in results for rep in r["raw"][server][cell]] for cell in first["meta"]["cells"]}
+        server: {
+            cell: [rep for r in results for rep in r["raw"][server][cell]] for cell in first["meta"]["cells"]
+        }
         for server in first["meta"]["servers"]
     }
-    summary = {server: {cell: run.summarize(runs) for cell, runs in cells.items()} for server, cells in raw.items()}
+    summary = {
+        server: {cell: run.summarize(runs) for cell, runs in cells.items()} for server, cells in raw.items()
+    }
     meta = dict(first["meta"])
     meta["stamp"] = "+".join(r["meta"]["stamp"] for r in results)
     meta["repeats"] = sum(r["meta"]["repeats"] for r in results)
