@@ -34,9 +34,9 @@ static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 /// large reads and sends: in the 4-connection bulk echo, reads of about
 /// 1 MB measured cheapest per MB (256 KiB and 64 KiB dearer). Not 1 MiB:
 /// the load generator keeps 1 MiB in flight per connection, and reads of
-/// exactly that measured 5-25 % dearer than 1,000,000 bytes (the same in a
-/// C server: 245 against 180 µs per MB), the socket drained in lockstep with
-/// the sender. The buffer is shared by every connection of the loop, so this
+/// exactly that, which take all of it at once, measured up to 25 % dearer
+/// than reads of 1,000,000 bytes (a C server too: 245 against 180 µs per
+/// MB). The buffer is shared by every connection of the loop, so this
 /// costs no memory per connection.
 const READ_CHUNK: usize = 1_000_000;
 /// Reads per connection per pass before the others get their turn.

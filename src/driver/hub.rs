@@ -8,7 +8,6 @@
 //! connection attempts, accepting, timers) and leave their events in a
 //! queue; the first of a batch wakes the epoll set through a mio `Waker`.
 
-use rustc_hash::FxHashMap;
 use std::io;
 use std::os::fd::{AsRawFd, RawFd};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -18,6 +17,7 @@ use std::time::Duration;
 use bytes::{Bytes, BytesMut};
 use mio::unix::SourceFd;
 use mio::{Interest, Poll, Token, Waker};
+use rustc_hash::FxHashMap;
 
 use super::conn::Conn;
 use super::listener::accept;
