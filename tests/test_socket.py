@@ -450,8 +450,8 @@ def test_a_data_listener_that_changes_the_socket_mid_stream() -> None:
     """The first chunk is bytes; its listener pauses the socket, sets an
     encoding, asks the peer for more and resumes on a later tick. What follows
     is text, in order, whether it came while paused or not, and bytes_read
-    counts every byte (the path that emits a read straight from the event has
-    to step aside for each of these)."""
+    counts every byte (a read emitted straight from the event must still be
+    decoded once an encoding is set, and be buffered while paused)."""
     got: list[Any] = []
     counts: list[int] = []
 

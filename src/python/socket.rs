@@ -308,12 +308,8 @@ impl PySocket {
                     if queue {
                         slf.borrow_mut().pending.push_back(e);
                         Self::schedule_flush(slf)?;
-                    } else if let Err(err) = Self::emit_one(slf, e) {
-                        // A listener raised (reported by the caller): what
-                        // follows still happens, on a later tick, so that
-                        // the socket still closes and its server learns it.
-                        Self::step(slf, true)?;
-                        return Err(err);
+                    } else {
+                        Self::emit_now(slf, e)?;
                     }
                 }
             }
@@ -362,6 +358,17 @@ impl PySocket {
             Io::Shutdown => conn.shutdown(),
             Io::Close { reset } => conn.close(reset),
         }
+    }
+
+    /// Emits one event in the current tick. A listener that raised is
+    /// reported by the caller; what follows still happens, on a later tick,
+    /// so that the socket still closes and its server learns it.
+    fn emit_now(slf: &Bound<'_, Self>, e: Emit) -> PyResult<()> {
+        if let Err(err) = Self::emit_one(slf, e) {
+            Self::step(slf, true)?;
+            return Err(err);
+        }
+        Ok(())
     }
 
     fn emit_one(slf: &Bound<'_, Self>, e: Emit) -> PyResult<()> {
@@ -501,29 +508,12 @@ impl PySocket {
         Ok(())
     }
 
-    /// Whether a chunk can skip the state machine's queue: a plain `bytes`
-    /// `'data'` event, emitted at once, with nothing pending before it.
+    /// Whether a chunk can skip the state machine's queue: emitted at once,
+    /// with nothing deferred before it (`emit_data` then delivers it as the
+    /// queue would: as `bytes` or text, to `onread` or a core pipe).
     fn pass_data(slf: &Bound<'_, Self>, len: usize) -> bool {
         let mut me = slf.borrow_mut();
-        me.pending.is_empty()
-            && me.core_pipe.is_none()
-            && me.onread.is_none()
-            && me.decoder.is_none()
-            && me.m.pass_data(len)
-    }
-
-    /// The common case of a read (see `pass_data`): the listeners are called
-    /// straight from the event. Whatever they do steps the machine itself,
-    /// and a chunk changes neither the outputs nor whether the socket is
-    /// active, so no step follows unless a listener raised.
-    fn emit_passed_data(slf: &Bound<'_, Self>, chunk: &Bytes) -> PyResult<()> {
-        let py = slf.py();
-        let bytes = PyBytes::new(py, chunk);
-        if let Err(err) = emit_event1(slf.as_super(), intern!(py, "data"), bytes.as_any()) {
-            Self::step(slf, true)?;
-            return Err(err);
-        }
-        Ok(())
+        me.pending.is_empty() && me.m.pass_data(len)
     }
 
     /// Node's `onread` mode: the bytes land in the caller's buffer (a
@@ -594,8 +584,12 @@ impl PySocket {
         }
         match event {
             Event::Data { data, .. } => {
+                // The common case: the listeners are called straight from
+                // the event. Whatever they do steps the machine itself, and
+                // a chunk changes neither the outputs nor whether the socket
+                // is active, so no step follows.
                 if Self::pass_data(slf, data.len()) {
-                    return Self::emit_passed_data(slf, &data);
+                    return Self::emit_now(slf, Emit::Data(data));
                 }
                 slf.borrow_mut().m.handle_data(data);
             }
