@@ -60,6 +60,9 @@ pub struct PySocket {
     server: Option<Py<PyAny>>,
     refed: bool,
     counted: bool,
+    /// Node's `_sockname` and `_peername`: asked of the descriptor when
+    /// first read, not on accept (two system calls per connection that most
+    /// servers never use).
     local: Option<SocketAddr>,
     remote: Option<SocketAddr>,
     /// The host and port of the connection under way, for `'lookup'`.
@@ -249,8 +252,6 @@ impl PySocket {
     ) -> PyResult<Bound<'py, PySocket>> {
         let mut me = PySocket::blank(allow_half_open, hwm);
         me.m.accepted(paused);
-        me.local = conn.local_addr();
-        me.remote = conn.peer_addr();
         me.conn = Some(Arc::clone(&conn));
         me.ctx = Some(ctx.clone().unbind());
         me.owner = thread_id();
@@ -669,8 +670,6 @@ impl PySocket {
             Event::Connected { .. } => {
                 let mut me = slf.borrow_mut();
                 if let Some(conn) = me.conn.clone() {
-                    me.local = conn.local_addr();
-                    me.remote = conn.peer_addr();
                     let (no_delay, keep_alive) = (me.no_delay, me.keep_alive);
                     conn.with_socket(|s| {
                         if no_delay {
@@ -849,6 +848,32 @@ impl PySocket {
             });
         }
         Ok(())
+    }
+
+    /// Node's `_getsockname()`: nothing once the handle is gone, even if it
+    /// was read before.
+    fn sockname(&mut self) -> Option<SocketAddr> {
+        if !self.m.has_handle() || self.m.destroyed() {
+            return None;
+        }
+        if self.local.is_none() {
+            self.local = self.conn.as_ref().and_then(|c| c.local_addr());
+        }
+        self.local
+    }
+
+    /// Node's `_getpeername()`: once read it outlives the handle; unread, it
+    /// is gone with the handle (or with the connection, if the kernel no
+    /// longer has a peer to report).
+    fn peername(&mut self) -> Option<SocketAddr> {
+        if self.remote.is_none()
+            && self.m.has_handle()
+            && !self.m.destroyed()
+            && !self.m.connecting()
+        {
+            self.remote = self.conn.as_ref().and_then(|c| c.peer_addr());
+        }
+        self.remote
     }
 
     /// Holds a caller's (or a composite) error object for the machine.
@@ -1581,8 +1606,8 @@ impl PySocket {
     }
 
     /// `address()`: `{address, family, port}`, or `{}` with no handle.
-    fn address<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        match &self.local {
+    fn address<'py>(&mut self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        match &self.sockname() {
             Some(a) => address_dict(py, a),
             None => Ok(PyDict::new(py)),
         }
@@ -1643,8 +1668,6 @@ impl PySocket {
         {
             let mut me = slf.borrow_mut();
             me.m.accepted(!readable);
-            me.local = conn.local_addr();
-            me.remote = conn.peer_addr();
             me.conn = Some(Arc::clone(&conn));
         }
         ctx.borrow_mut()
@@ -1771,33 +1794,33 @@ impl PySocket {
     }
 
     #[getter]
-    fn remote_address(&self) -> Option<String> {
-        self.remote.map(|a| a.ip().to_string())
+    fn remote_address(&mut self) -> Option<String> {
+        self.peername().map(|a| a.ip().to_string())
     }
 
     #[getter]
-    fn remote_port(&self) -> Option<u16> {
-        self.remote.map(|a| a.port())
+    fn remote_port(&mut self) -> Option<u16> {
+        self.peername().map(|a| a.port())
     }
 
     #[getter]
-    fn remote_family(&self) -> Option<&'static str> {
-        self.remote.as_ref().map(family_label)
+    fn remote_family(&mut self) -> Option<&'static str> {
+        self.peername().as_ref().map(family_label)
     }
 
     #[getter]
-    fn local_address(&self) -> Option<String> {
-        self.local.map(|a| a.ip().to_string())
+    fn local_address(&mut self) -> Option<String> {
+        self.sockname().map(|a| a.ip().to_string())
     }
 
     #[getter]
-    fn local_port(&self) -> Option<u16> {
-        self.local.map(|a| a.port())
+    fn local_port(&mut self) -> Option<u16> {
+        self.sockname().map(|a| a.port())
     }
 
     #[getter]
-    fn local_family(&self) -> Option<&'static str> {
-        self.local.as_ref().map(family_label)
+    fn local_family(&mut self) -> Option<&'static str> {
+        self.sockname().as_ref().map(family_label)
     }
 
     /// `autoSelectFamilyAttemptedAddresses`: `"ip:port"` of each address
