@@ -475,7 +475,7 @@ class Socket(EventEmitter):
         """``socket.getTypeOfService()``: the IP type-of-service byte."""
     def address(self) -> dict[str, Any]:
         """``socket.address()``: the local ``{'address', 'family', 'port'}`` once connected; ``{}`` before,
-        and for Unix domain sockets.
+        once destroyed, and for Unix domain sockets.
         """
     def ref(self) -> Self:
         """``socket.ref()``: the socket keeps [`run`][tokionet.run] alive again (the default)."""
@@ -564,6 +564,9 @@ class Socket(EventEmitter):
     def remote_address(self) -> str | None:
         """``socket.remoteAddress``: the peer's IP address, or ``None`` when not connected (and for Unix
         domain sockets).
+
+        As in Node it is asked of the kernel when first read and then kept: read before ``'close'``, it
+        survives it; first read after the connection is gone, it is ``None``.
         """
     @property
     def remote_port(self) -> int | None:
@@ -573,7 +576,8 @@ class Socket(EventEmitter):
         """``socket.remoteFamily``: ``'IPv4'``, ``'IPv6'`` or ``None``."""
     @property
     def local_address(self) -> str | None:
-        """``socket.localAddress``: the local IP address, or ``None``."""
+        """``socket.localAddress``: the local IP address, or ``None`` (before connecting, for Unix domain
+        sockets, and once destroyed, as in Node)."""
     @property
     def local_port(self) -> int | None:
         """``socket.localPort``: the local port, or ``None``."""
