@@ -139,6 +139,30 @@ def test_calling_a_raw_once_wrapper_removes_it_and_runs_once() -> None:
     assert e.listener_count("x") == 0
 
 
+def test_a_callable_tuple_is_a_listener_alone_and_among_others() -> None:
+    # A lone listener is stored as it is and two or more as a tuple: a
+    # callable tuple subclass must still be one listener either way.
+    class CallableTuple(tuple):  # type: ignore[type-arg]
+        def __call__(self, *args: Any) -> None:
+            calls.append(("tuple", *args))
+
+    calls: list[tuple[Any, ...]] = []
+    lone = CallableTuple((1, 2))
+    e = EventEmitter().on("x", lone)
+    assert e.listeners("x") == [lone] and e.listener_count("x") == 1
+    assert e.emit("x", "a")
+    other = lambda *args: calls.append(("other", *args))  # noqa: E731
+    e.on("x", other)
+    assert e.listeners("x") == [lone, other]
+    e.emit("x", "b")
+    e.off("x", other)
+    assert e.raw_listeners("x") == [lone]
+    e.emit("x", "c")
+    e.off("x", lone)
+    assert e.event_names() == [] and not e.emit("x", "d")
+    assert calls == [("tuple", "a"), ("tuple", "b"), ("other", "b"), ("tuple", "c")]
+
+
 def test_listeners_returns_a_copy() -> None:
     e = EventEmitter()
     e.on("x", print)

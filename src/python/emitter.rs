@@ -1,10 +1,14 @@
 //! Node's `EventEmitter` (lib/events.js, v24) for Python, and the calls the
 //! crate's own pyclasses use to emit events.
 //!
-//! Storage: a Python dict maps each event name to an immutable tuple of its
-//! listeners, in call order. Adding or removing a listener replaces the tuple
-//! (copy on write), so the tuple `emit` finds is already Node's snapshot of
-//! the listeners: it calls them without copying or allocating. The dict keeps
+//! Storage: a Python dict maps each event name to its lone listener (as Node
+//! keeps a lone function) or to an immutable tuple of two or more, in call
+//! order. Adding or removing a listener replaces the entry (copy on write), so
+//! what `emit` finds is already Node's snapshot of the listeners: it calls
+//! them without copying or allocating. A lone listener needs no tuple, which
+//! matters for the collector: a socket whose listeners refer to it (the
+//! usual closure) is freed by it, and each object in the cycle is work. The
+//! dict keeps
 //! insertion order (Node's `eventNames()` order) and hashes names as Python
 //! does, so any hashable object names an event.
 //!
@@ -15,7 +19,7 @@
 //! # Rust API
 //!
 //! Rust pyclasses extend this class (`#[pyclass(extends = EventEmitter)]`,
-//! built from `PyClassInitializer::from(EventEmitter::new(py)?)` or
+//! built from `PyClassInitializer::from(EventEmitter::new(py))` or
 //! [`EventEmitter::with_listener_hook`]) and reach it with
 //! `Bound::as_super()`; any object becomes one with `cast::<EventEmitter>()`.
 //! Pass event names as `pyo3::intern!(py, "data")`.
@@ -36,9 +40,12 @@
 //! These go straight to the storage: a Python subclass's override of `emit`,
 //! `on`, ... is not consulted (nor is it by `newListener`/`removeListener`).
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::mem::ManuallyDrop;
+use std::ptr;
+use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, Ordering};
 
 use pyo3::exceptions::PyBaseException;
+use pyo3::ffi;
 use pyo3::gc::PyVisit;
 use pyo3::prelude::*;
 use pyo3::sync::critical_section::with_critical_section;
@@ -88,27 +95,28 @@ pub(crate) type ListenerHook =
     name = "EventEmitter"
 )]
 pub struct EventEmitter {
-    /// Event name -> tuple of listeners. Tuples are replaced, never changed.
+    /// Event name -> its lone listener, or a tuple of its listeners. Entries
+    /// are replaced, never changed.
     /// (`Option` only so that an instance still being allocated, all zero
     /// bytes, is a valid `None` if the collector traverses it then.)
     events: Option<Py<PyDict>>,
     /// Names whose leak warning was given. Node keeps this flag on the
     /// listener array, which disappears when the event is down to one
-    /// listener; so does the name here.
-    warned: Option<Py<PySet>>,
+    /// listener; so does the name here. Made on the first warning.
+    warned: LazySet,
     /// `set_max_listeners`' value as `f64` bits, or [`UNSET`].
     max_listeners: AtomicU64,
     hook: Option<ListenerHook>,
 }
 
 impl EventEmitter {
-    pub(crate) fn new(py: Python<'_>) -> PyResult<Self> {
-        Ok(EventEmitter {
+    pub(crate) fn new(py: Python<'_>) -> Self {
+        EventEmitter {
             events: Some(PyDict::new(py).unbind()),
-            warned: Some(PySet::empty(py)?.unbind()),
+            warned: LazySet::new(),
             max_listeners: AtomicU64::new(UNSET),
             hook: None,
-        })
+        }
     }
 
     /// An emitter that starts with one listener (a constructor's
@@ -118,19 +126,17 @@ impl EventEmitter {
         name: &str,
         listener: &Bound<'_, PyAny>,
     ) -> PyResult<Self> {
-        let me = Self::new(py)?;
-        me.events()
-            .bind(py)
-            .set_item(name, PyTuple::new(py, [listener])?)?;
+        let me = Self::new(py);
+        me.events().bind(py).set_item(name, listener)?;
         Ok(me)
     }
 
     /// An emitter that calls `hook` after every change to its listeners.
-    pub(crate) fn with_listener_hook(py: Python<'_>, hook: ListenerHook) -> PyResult<Self> {
-        Ok(EventEmitter {
+    pub(crate) fn with_listener_hook(py: Python<'_>, hook: ListenerHook) -> Self {
+        EventEmitter {
             hook: Some(hook),
-            ..Self::new(py)?
-        })
+            ..Self::new(py)
+        }
     }
 
     fn events(&self) -> &Py<PyDict> {
@@ -139,16 +145,78 @@ impl EventEmitter {
             .expect("an initialised emitter has its dict")
     }
 
-    fn warned(&self) -> &Py<PySet> {
-        self.warned
-            .as_ref()
-            .expect("an initialised emitter has its set")
+    /// Forgets that `name`'s leak warning was given.
+    fn unwarn(&self, py: Python<'_>, name: &Bound<'_, PyAny>) -> PyResult<()> {
+        match self.warned.get(py) {
+            Some(warned) => warned.discard(name).map(drop),
+            None => Ok(()),
+        }
     }
 
     fn max_listeners(&self) -> f64 {
         match self.max_listeners.load(Ordering::Relaxed) {
             UNSET => DEFAULT_MAX_LISTENERS,
             bits => f64::from_bits(bits),
+        }
+    }
+}
+
+/// A set made on first use. Its pointer is null until then, so that all-zero
+/// bytes are a valid empty state: the collector may traverse an emitter whose
+/// fields are not written yet (a `OnceLock`'s zero bytes read as initialised).
+struct LazySet(AtomicPtr<ffi::PyObject>);
+
+impl LazySet {
+    const fn new() -> Self {
+        LazySet(AtomicPtr::new(ptr::null_mut()))
+    }
+
+    fn get<'py>(&self, py: Python<'py>) -> Option<Bound<'py, PySet>> {
+        let p = self.0.load(Ordering::Acquire);
+        // SAFETY: a non-null pointer is the set this holds a reference to.
+        (!p.is_null()).then(|| unsafe { Bound::from_borrowed_ptr(py, p).cast_into_unchecked() })
+    }
+
+    fn get_or_make<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PySet>> {
+        if let Some(set) = self.get(py) {
+            return Ok(set);
+        }
+        let set = PySet::empty(py)?;
+        match self.0.compare_exchange(
+            ptr::null_mut(),
+            set.clone().into_ptr(),
+            Ordering::AcqRel,
+            Ordering::Acquire,
+        ) {
+            Ok(_) => Ok(set),
+            Err(other) => {
+                // Another thread made one first: ours goes (its reference too).
+                // SAFETY: the reference `into_ptr` gave away above.
+                drop(unsafe { Bound::from_owned_ptr(py, set.as_ptr()) });
+                // SAFETY: as in `get`.
+                Ok(unsafe { Bound::from_borrowed_ptr(py, other).cast_into_unchecked() })
+            }
+        }
+    }
+
+    fn traverse(&self, visit: &PyVisit<'_>) -> Result<(), PyTraverseError> {
+        let p = self.0.load(Ordering::Acquire);
+        // SAFETY: `Option<Py<_>>` is a nullable object pointer; borrowed here,
+        // so never dropped.
+        let set = ManuallyDrop::new(unsafe {
+            std::mem::transmute::<*mut ffi::PyObject, Option<Py<PySet>>>(p)
+        });
+        visit.call(&*set)
+    }
+}
+
+impl Drop for LazySet {
+    fn drop(&mut self) {
+        let p = *self.0.get_mut();
+        if !p.is_null() {
+            // SAFETY: the reference this held; the emitter is being
+            // deallocated, so the thread is attached.
+            Python::attach(|py| drop(unsafe { Bound::from_owned_ptr(py, p) }));
         }
     }
 }
@@ -240,15 +308,54 @@ fn matches(entry: &Bound<'_, PyAny>, listener: &Bound<'_, PyAny>) -> PyResult<bo
     }
 }
 
+/// An event's listeners as stored.
+enum Listeners<'py> {
+    One(Bound<'py, PyAny>),
+    Many(Bound<'py, PyTuple>),
+}
+
+impl<'py> Listeners<'py> {
+    fn len(&self) -> usize {
+        match self {
+            Listeners::One(_) => 1,
+            Listeners::Many(list) => list.len(),
+        }
+    }
+
+    fn to_vec(&self) -> Vec<Bound<'py, PyAny>> {
+        match self {
+            Listeners::One(listener) => vec![listener.clone()],
+            Listeners::Many(list) => list.iter().collect(),
+        }
+    }
+}
+
 fn listeners_of<'py>(
     emitter: &Bound<'py, EventEmitter>,
     name: &Bound<'py, PyAny>,
-) -> PyResult<Option<Bound<'py, PyTuple>>> {
+) -> PyResult<Option<Listeners<'py>>> {
     let events = emitter.get().events().bind(emitter.py());
-    Ok(match events.get_item(name)? {
-        Some(list) => Some(list.cast_into::<PyTuple>()?),
-        None => None,
-    })
+    // A tuple is never a listener (it is not callable), so it can only be a
+    // list; an exact check leaves a callable tuple subclass a lone listener.
+    Ok(events
+        .get_item(name)?
+        .map(|entry| match entry.cast_into_exact::<PyTuple>() {
+            Ok(list) => Listeners::Many(list),
+            Err(e) => Listeners::One(e.into_inner()),
+        }))
+}
+
+/// Stores `list` as `name`'s listeners (none: the name goes).
+fn store<'py>(
+    events: &Bound<'py, PyDict>,
+    name: &Bound<'py, PyAny>,
+    list: &[Bound<'py, PyAny>],
+) -> PyResult<()> {
+    match list {
+        [] => events.del_item(name),
+        [lone] => events.set_item(name, lone),
+        _ => events.set_item(name, PyTuple::new(events.py(), list)?),
+    }
 }
 
 pub(crate) fn has_listeners<'py>(
@@ -278,8 +385,15 @@ pub(crate) fn emit_event<'py>(
         }
         return Ok(false);
     };
-    for listener in listeners.iter_borrowed() {
-        listener.call1(args)?;
+    match listeners {
+        Listeners::One(listener) => {
+            listener.call1(args)?;
+        }
+        Listeners::Many(list) => {
+            for listener in list.iter_borrowed() {
+                listener.call1(args)?;
+            }
+        }
     }
     Ok(true)
 }
@@ -296,8 +410,15 @@ pub(crate) fn emit_event1<'py>(
     let Some(listeners) = listeners_of(emitter, name)? else {
         return Ok(false);
     };
-    for listener in listeners.iter_borrowed() {
-        listener.call1((arg,))?;
+    match listeners {
+        Listeners::One(listener) => {
+            listener.call1((arg,))?;
+        }
+        Listeners::Many(list) => {
+            for listener in list.iter_borrowed() {
+                listener.call1((arg,))?;
+            }
+        }
     }
     Ok(true)
 }
@@ -360,8 +481,8 @@ pub(crate) fn add_listener<'py>(
     }
     let events = me.events().bind(py);
     let count = with_critical_section(events.as_any(), || -> PyResult<usize> {
-        let mut list: Vec<Bound<'py, PyAny>> = match listeners_of(emitter, name)? {
-            Some(old) => old.iter().collect(),
+        let mut list = match listeners_of(emitter, name)? {
+            Some(old) => old.to_vec(),
             None => Vec::with_capacity(1),
         };
         if matches!(how, Add::Prepend | Add::PrependOnce) {
@@ -369,7 +490,7 @@ pub(crate) fn add_listener<'py>(
         } else {
             list.push(entry);
         }
-        events.set_item(name, PyTuple::new(py, &list)?)?;
+        store(events, name, &list)?;
         Ok(list.len())
     })?;
     // Node checks for a leak only once an event has a second listener.
@@ -391,8 +512,11 @@ fn warn_if_leaking<'py>(
     static WARNING: PyOnceLock<Py<PyType>> = PyOnceLock::new();
     let py = emitter.py();
     let max = emitter.get().max_listeners();
-    let warned = emitter.get().warned().bind(py);
-    if max <= 0.0 || count as f64 <= max || warned.contains(name)? {
+    if max <= 0.0 || count as f64 <= max {
+        return Ok(());
+    }
+    let warned = emitter.get().warned.get_or_make(py)?;
+    if warned.contains(name)? {
         return Ok(());
     }
     warned.add(name)?;
@@ -435,9 +559,10 @@ pub(crate) fn remove_listener<'py>(
             let Some(list) = listeners_of(emitter, name)? else {
                 return Ok(None);
             };
+            let mut rest = list.to_vec();
             let mut position = None;
-            for i in (0..list.len()).rev() {
-                if matches(&list.get_item(i)?, listener)? {
+            for (i, entry) in rest.iter().enumerate().rev() {
+                if matches(entry, listener)? {
                     position = Some(i);
                     break;
                 }
@@ -445,13 +570,8 @@ pub(crate) fn remove_listener<'py>(
             let Some(position) = position else {
                 return Ok(None);
             };
-            let mut rest: Vec<Bound<'py, PyAny>> = list.iter().collect();
             let entry = rest.remove(position);
-            if rest.is_empty() {
-                events.del_item(name)?;
-            } else {
-                events.set_item(name, PyTuple::new(py, &rest)?)?;
-            }
+            store(events, name, &rest)?;
             Ok(Some((entry, list.len())))
         },
     )?;
@@ -459,7 +579,7 @@ pub(crate) fn remove_listener<'py>(
         return Ok(());
     };
     if old_len <= 2 {
-        me.warned().bind(py).discard(name)?;
+        me.unwarn(py, name)?;
     }
     let remove_listener = intern!(py, "removeListener");
     if has_listeners(emitter, remove_listener)? {
@@ -492,7 +612,7 @@ fn remove_all_listeners<'py>(
     let events = emitter.get().events().bind(py);
     let remove_listener_name = intern!(py, "removeListener");
     if !has_listeners(emitter, remove_listener_name)? {
-        // Nobody hears about the removals: drop the tuples.
+        // Nobody hears about the removals: drop the entries.
         let names = match name {
             Some(name) if events.contains(name)? => vec![name.clone()],
             Some(_) => Vec::new(),
@@ -503,8 +623,8 @@ fn remove_all_listeners<'py>(
     if let Some(name) = name {
         if let Some(list) = listeners_of(emitter, name)? {
             // Newest first, as Node does.
-            for entry in list.iter().rev() {
-                remove_listener(emitter, name, &entry)?;
+            for entry in list.to_vec().iter().rev() {
+                remove_listener(emitter, name, entry)?;
             }
         }
         return Ok(());
@@ -526,7 +646,7 @@ fn forget<'py>(emitter: &Bound<'py, EventEmitter>, names: &[Bound<'py, PyAny>]) 
     let py = emitter.py();
     for name in names {
         me.events().bind(py).del_item(name)?;
-        me.warned().bind(py).discard(name)?;
+        me.unwarn(py, name)?;
         if let Some(hook) = me.hook {
             hook(emitter, name, ListenerChange::Removed)?;
         }
@@ -545,7 +665,7 @@ impl EventEmitter {
         py: Python<'_>,
         args: &Bound<'_, PyTuple>,
         kwargs: Option<&Bound<'_, PyDict>>,
-    ) -> PyResult<Self> {
+    ) -> Self {
         let _ = (args, kwargs);
         Self::new(py)
     }
@@ -625,7 +745,8 @@ impl EventEmitter {
         event: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyList>> {
         let list = listeners_of(slf, event)?;
-        PyList::new(slf.py(), list.iter().flatten().map(|l| unwrapped(&l)))
+        let list = list.map(|l| l.to_vec()).unwrap_or_default();
+        PyList::new(slf.py(), list.iter().map(unwrapped))
     }
 
     fn raw_listeners<'py>(
@@ -633,7 +754,7 @@ impl EventEmitter {
         event: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyList>> {
         let list = listeners_of(slf, event)?;
-        PyList::new(slf.py(), list.iter().flatten())
+        PyList::new(slf.py(), list.map(|l| l.to_vec()).unwrap_or_default())
     }
 
     /// How many listeners `event` has, or how many of them are `listener`.
@@ -647,7 +768,10 @@ impl EventEmitter {
             return listener_count(slf, event);
         };
         let mut count = 0;
-        for entry in listeners_of(slf, event)?.iter().flatten() {
+        for entry in listeners_of(slf, event)?
+            .map(|l| l.to_vec())
+            .unwrap_or_default()
+        {
             count += usize::from(matches(&entry, &listener)?);
         }
         Ok(count)
@@ -687,10 +811,7 @@ impl EventEmitter {
         if let Some(events) = &self.events {
             visit.call(events)?;
         }
-        if let Some(warned) = &self.warned {
-            visit.call(warned)?;
-        }
-        Ok(())
+        self.warned.traverse(&visit)
     }
 }
 
@@ -711,14 +832,14 @@ mod tests {
     #[pymethods]
     impl Extended {
         #[new]
-        fn new(py: Python<'_>) -> PyResult<PyClassInitializer<Self>> {
+        fn new(py: Python<'_>) -> PyClassInitializer<Self> {
             let base = EventEmitter::with_listener_hook(py, |_, name, change| {
                 if is_str(name, "data") && change == ListenerChange::Added {
                     HOOK_CALLS.fetch_add(1, Ordering::Relaxed);
                 }
                 Ok(())
-            })?;
-            Ok(PyClassInitializer::from(base).add_subclass(Extended { emitted: 0 }))
+            });
+            PyClassInitializer::from(base).add_subclass(Extended { emitted: 0 })
         }
     }
 
@@ -726,7 +847,7 @@ mod tests {
     fn rust_subclasses_emit_through_the_rust_api() {
         Python::initialize();
         Python::attach(|py| -> PyResult<()> {
-            let obj = Bound::new(py, Extended::new(py)?)?;
+            let obj = Bound::new(py, Extended::new(py))?;
             let emitter = obj.as_super();
             let data = intern!(py, "data");
             assert!(!has_listeners(emitter, data)?);

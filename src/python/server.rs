@@ -486,7 +486,7 @@ impl PyServer {
         };
         let emitter = match listener {
             Some(l) => EventEmitter::with_listener(py, "connection", &l)?,
-            None => EventEmitter::new(py)?,
+            None => EventEmitter::new(py),
         };
         Ok(PyClassInitializer::from(emitter).add_subclass(me))
     }

@@ -256,9 +256,8 @@ impl PySocket {
         me.ctx = Some(ctx.clone().unbind());
         me.owner = thread_id();
         me.server = Some(server.clone().unbind());
-        let init =
-            PyClassInitializer::from(EventEmitter::with_listener_hook(py, listener_changed)?)
-                .add_subclass(me);
+        let init = PyClassInitializer::from(EventEmitter::with_listener_hook(py, listener_changed))
+            .add_subclass(me);
         let sock = Bound::new(py, init)?;
         ctx.borrow_mut()
             .register_socket(conn.id, sock.clone().unbind());
@@ -1332,7 +1331,7 @@ impl PySocket {
         me.ctx = LoopCtx::current_opt(py)?;
         me.owner = if me.ctx.is_some() { thread_id() } else { 0 };
         Ok(
-            PyClassInitializer::from(EventEmitter::with_listener_hook(py, listener_changed)?)
+            PyClassInitializer::from(EventEmitter::with_listener_hook(py, listener_changed))
                 .add_subclass(me),
         )
     }
