@@ -710,6 +710,101 @@ def test_a_data_listener_on_a_piped_socket_sees_every_chunk() -> None:
     assert payload.endswith(bytes(tapped)) and len(tapped) >= len(payload) // 2
 
 
+def test_a_core_pipe_has_a_pipes_events_and_listeners() -> None:
+    # pipe() between sockets runs in the core but looks like a pipe through
+    # listeners: 'pipe' and 'unpipe' on the destination, the source's 'end'
+    # and the destination's 'close'/'finish' listened to until unpiped, and
+    # after unpipe() the bytes go to 'data' listeners again.
+    log: list[Any] = []
+    got: list[bytes] = []
+
+    def main() -> None:
+        def on_conn(sock: Any) -> None:
+            sock.on("pipe", lambda src: log.append(("pipe", src is sock)))
+            sock.on("unpipe", lambda src: log.append(("unpipe", src is sock)))
+            assert sock.pipe(sock) is sock
+            counts = ("end", "close", "finish", "data")
+            log.append(("piped", [sock.listener_count(n) for n in counts]))
+            sock.once("data", lambda d: None)  # moves the pipe onto listeners
+            log.append(("tapped", [sock.listener_count(n) for n in counts]))
+            assert sock.unpipe() is sock
+            log.append(("unpiped", [sock.listener_count(n) for n in counts]))
+            sock.remove_all_listeners("data")
+            sock.pipe(sock)
+            log.append(("piped again", [sock.listener_count(n) for n in counts]))
+            sock.unpipe(object())  # not its destination: nothing happens
+            sock.unpipe(sock)
+            log.append(("unpiped again", [sock.listener_count(n) for n in counts]))
+            sock.on("data", lambda d: (got.append(d), sock.end(b"bye")))
+            server.close()
+
+        def ready(port: int) -> None:
+            c = net.connect(port, "127.0.0.1")
+            c.on("data", got.append)
+            c.on("connect", lambda: c.write(b"hi"))
+
+        server = serve(on_conn, ready)
+
+    net.run(main)
+    assert log == [
+        ("pipe", True),
+        ("piped", [1, 1, 1, 0]),
+        ("tapped", [1, 1, 1, 2]),
+        ("unpipe", True),
+        ("unpiped", [0, 0, 0, 1]),
+        ("pipe", True),
+        ("piped again", [1, 1, 1, 0]),
+        ("unpipe", True),
+        ("unpiped again", [0, 0, 0, 0]),
+    ]
+    assert got == [b"hi", b"bye"]
+
+
+def test_a_second_pipe_from_a_core_piped_socket_gets_every_byte_too() -> None:
+    # The first pipe runs in the core; the second reads through a 'data'
+    # listener, which moves the first onto listeners: both get everything.
+    payload = os.urandom(1 << 18)
+    echoed = bytearray()
+    copied = bytearray()
+    ended: list[str] = []
+
+    def main() -> None:
+        conns: list[Any] = []
+
+        def on_conn(sock: Any) -> None:
+            conns.append(sock)
+            if len(conns) < 2:
+                return
+            src, other = conns
+            src.pipe(src)
+            src.pipe(other, {"end": False})
+            server.close()
+            clients[0].end(payload)
+
+        def ready(port: int) -> None:
+            for buf, name in ((echoed, "src"), (copied, "other")):
+                c = net.connect(port, "127.0.0.1")
+                c.on("data", buf.extend)
+                c.on("end", lambda name=name: ended.append(name))
+                clients.append(c)
+                # The second connection only once the first is accepted.
+                c.on("connect", lambda: None)
+
+        clients: list[Any] = []
+        server = serve(on_conn, ready)
+
+        def finish() -> None:
+            clients[1].destroy()
+            conns[1].destroy()
+
+        asyncio.get_running_loop().call_later(1.0, finish)
+
+    net.run(main)
+    assert bytes(echoed) == payload and bytes(copied) == payload
+    # {end: False}: the second destination was not ended by the source.
+    assert ended == ["src"]
+
+
 def test_onread_fills_the_callers_buffer() -> None:
     buf = bytearray(4)
     got: list[Any] = []

@@ -56,12 +56,11 @@ class _Pipe:
     destination's ``'drain'``.
 
     Between two tokionet sockets whose source has no other reader, the bytes
-    move inside the core instead (``core``): no Python call per chunk; only
-    ``'end'`` comes through here."""
+    move inside the core instead, and the core keeps that pipe's listeners
+    (``Socket._core_pipe``): no ``_Pipe`` then."""
 
     def __init__(self, src: Any, dest: Any, end: bool) -> None:
         self.src, self.dest, self.end = src, dest, end
-        self.core = False
 
     def on_data(self, chunk: Any) -> None:
         if self.dest.write(chunk) is False:
@@ -81,26 +80,12 @@ class _Pipe:
             self.src.on("end", self.on_end)
         self.dest.on("close", self.on_dest_gone)
         self.dest.on("finish", self.on_dest_gone)
-        if (
-            isinstance(self.src, Socket)
-            and isinstance(self.dest, Socket)
-            and self.src.listener_count("data") == 0
-            and self.src._core_pipe(self.dest)
-        ):
-            self.core = True
-            return
-        self.attach_listeners()
-
-    def attach_listeners(self) -> None:
         self.src.on("data", self.on_data)
         self.dest.on("drain", self.on_drain)
 
     def detach(self) -> None:
-        if self.core:
-            self.src._core_unpipe()
-        else:
-            self.src.remove_listener("data", self.on_data)
-            self.dest.remove_listener("drain", self.on_drain)
+        self.src.remove_listener("data", self.on_data)
+        self.dest.remove_listener("drain", self.on_drain)
         if self.end:
             self.src.remove_listener("end", self.on_end)
         self.dest.remove_listener("close", self.on_dest_gone)
@@ -120,28 +105,33 @@ def pipe(self: Any, dest: Any, options: dict[str, Any] | None = None, *, end: bo
     src = self
     if options is not None and "end" in options:
         end = bool(options["end"])
+    if isinstance(src, Socket) and isinstance(dest, Socket) and src._core_pipe(dest, end):
+        return dest
     p = _Pipe(src, dest, end)
     src.__dict__.setdefault("_pipes", []).append(p)
     p.attach()
     dest.emit("pipe", src)
-    if not p.core and src.is_paused() is False:
+    if src.is_paused() is False:
         src.resume()
     return dest
 
 
-def demote_core_pipe(src: Any, dest: Any) -> None:
-    """A ``'data'`` listener arrived on a core-piped source: the pipe goes on
-    through listeners, so that both see every chunk."""
-    for p in _pipes(src):
-        if p.dest is dest and p.core:
-            src._core_unpipe()
-            p.core = False
-            p.attach_listeners()
+def demote_core_pipe(src: Any, dest: Any, end: bool) -> None:
+    """A ``'data'`` listener arrived on a core-piped source: the core has
+    taken its pipe's listeners off, and the pipe goes on through listeners,
+    so that both see every chunk."""
+    p = _Pipe(src, dest, end)
+    src.__dict__.setdefault("_pipes", []).append(p)
+    p.attach()
 
 
 def unpipe(self: Any, dest: Any = None) -> Any:
     """``src.unpipe([dest])``: returns ``src``."""
     src = self
+    # A core pipe is the source's only pipe: a second one reads through a
+    # 'data' listener, which moves the first onto listeners too.
+    if isinstance(src, Socket) and src._core_unpipe(dest):
+        return src
     pipes = _pipes(src)
     for p in [p for p in pipes if dest is None or p.dest is dest]:
         p.detach()

@@ -13,6 +13,7 @@ mod errors;
 mod loop_ctx;
 mod module;
 mod options;
+mod pipe;
 mod poller;
 mod server;
 mod socket;

@@ -19,9 +19,10 @@ use pyo3::types::{PyByteArray, PyBytes, PyDict, PyMemoryView, PyString, PyTuple}
 use rustc_hash::FxHashMap;
 
 use super::arg::{to_value, Arg};
-use super::emitter::{emit_event, emit_event1, EventEmitter, ListenerChange};
+use super::emitter::{emit_event, emit_event1, listener_count, EventEmitter, ListenerChange};
 use super::loop_ctx::{check_thread, thread_id, LoopCtx, Tick};
 use super::options::{normalize_args, Options};
+use super::pipe::{self, CorePipe};
 use crate::address::is_ip;
 use crate::driver::conn::{family_of, ConnectPlan, Target, WriteOutcome};
 use crate::driver::{Conn, Event};
@@ -91,8 +92,8 @@ pub struct PySocket {
     /// `autoSelectFamilyAttemptedAddresses` (`None` unless several
     /// addresses were tried).
     attempted: Option<Vec<String>>,
-    /// The socket this one is piped into inside the core.
-    core_pipe: Option<Py<PySocket>>,
+    /// The pipe from this socket that runs inside the core.
+    core_pipe: Option<CorePipe>,
 }
 
 /// Emits `(name, *args)` given as one tuple, straight to the listeners.
@@ -477,7 +478,11 @@ impl PySocket {
 
     fn emit_data(slf: &Bound<'_, Self>, chunk: &Bytes) -> PyResult<()> {
         let py = slf.py();
-        let piped = slf.borrow().core_pipe.as_ref().map(|d| d.clone_ref(py));
+        let piped = slf
+            .borrow()
+            .core_pipe
+            .as_ref()
+            .map(|p| p.dest.clone_ref(py));
         if let Some(dest) = piped {
             // Read before the core pipe took over: it goes the same way.
             let bytes = PyBytes::new(py, chunk);
@@ -875,6 +880,38 @@ impl PySocket {
         self.remote
     }
 
+    /// Ends the core pipe into `dest` (or into anything): what is read goes
+    /// to `'data'` listeners again. `announce`: emit `'unpipe'` on the
+    /// destination, as `unpipe()` does (not when the pipe goes on through
+    /// listeners). Returns the destination and the pipe's `end` flag.
+    pub(crate) fn core_unpipe(
+        slf: &Bound<'_, Self>,
+        dest: Option<&Bound<'_, PyAny>>,
+        announce: bool,
+    ) -> PyResult<Option<(Py<PySocket>, bool)>> {
+        let core = {
+            let mut me = slf.borrow_mut();
+            if !me
+                .core_pipe
+                .as_ref()
+                .is_some_and(|p| dest.is_none_or(|d| d.is(&p.dest)))
+            {
+                return Ok(None);
+            }
+            if let Some(conn) = &me.conn {
+                conn.pipe_to(None);
+            }
+            me.core_pipe.take().expect("checked above")
+        };
+        let end = pipe::detach(slf, &core)?;
+        if announce {
+            let py = slf.py();
+            let args = PyTuple::new(py, [slf])?;
+            emit_event(core.dest.bind(py).as_super(), intern!(py, "unpipe"), &args)?;
+        }
+        Ok(Some((core.dest, end)))
+    }
+
     /// Holds a caller's (or a composite) error object for the machine.
     fn foreign(slf: &Bound<'_, Self>, obj: Py<PyAny>) -> Error {
         let mut me = slf.borrow_mut();
@@ -1139,11 +1176,10 @@ fn listener_changed(
         return Ok(());
     };
     let py = sock.py();
-    let piped = sock.borrow().core_pipe.as_ref().map(|d| d.clone_ref(py));
-    if let Some(dest) = piped {
-        // Someone else wants the bytes too: the pipe goes back to listeners.
+    if let Some((dest, end)) = PySocket::core_unpipe(sock, None, false)? {
+        // Someone else wants the bytes too: the pipe goes on through listeners.
         py.import("tokionet._stream")?
-            .call_method1("demote_core_pipe", (sock, dest))?;
+            .call_method1("demote_core_pipe", (sock, dest, end))?;
     }
     sock.borrow_mut().m.data_listener_added();
     PySocket::step(sock, true)
@@ -1674,11 +1710,20 @@ impl PySocket {
         Self::update_liveness(slf)
     }
 
-    /// Pipes this socket into `dest` inside the core (no Python call per
-    /// chunk); false when that cannot be done (no connection yet, or text
-    /// mode), and the caller pipes through listeners instead.
-    fn _core_pipe(slf: &Bound<'_, Self>, dest: &Bound<'_, PySocket>) -> PyResult<bool> {
+    /// `pipe(dest)` inside the core (no Python call per chunk), with its
+    /// listeners and its `'pipe'` event; false when that cannot be done (a
+    /// `'data'` listener or another pipe already reads this socket, no
+    /// connection yet, text mode), and the caller pipes through listeners
+    /// instead.
+    #[pyo3(signature = (dest, end = true))]
+    fn _core_pipe(slf: &Bound<'_, Self>, dest: &Bound<'_, PySocket>, end: bool) -> PyResult<bool> {
         Self::owned(slf)?;
+        let py = slf.py();
+        if slf.borrow().core_pipe.is_some()
+            || listener_count(slf.as_super(), intern!(py, "data"))? > 0
+        {
+            return Ok(false);
+        }
         let (src_conn, dest_conn) = {
             let me = slf.borrow();
             let d = dest.borrow();
@@ -1691,24 +1736,27 @@ impl PySocket {
                 _ => return Ok(false),
             }
         };
+        let core = pipe::attach(slf, dest, end)?;
         src_conn.pipe_to(Some(&dest_conn));
         {
             let mut me = slf.borrow_mut();
-            me.core_pipe = Some(dest.clone().unbind());
+            me.core_pipe = Some(core);
             me.m.resume();
         }
         Self::step(slf, true)?;
+        emit_event(
+            dest.as_super(),
+            intern!(py, "pipe"),
+            &PyTuple::new(py, [slf])?,
+        )?;
         Ok(true)
     }
 
-    /// Ends a core pipe: what is read goes to `'data'` listeners again.
-    fn _core_unpipe(slf: &Bound<'_, Self>) -> bool {
-        let mut me = slf.borrow_mut();
-        let was = me.core_pipe.take().is_some();
-        if let Some(conn) = &me.conn {
-            conn.pipe_to(None);
-        }
-        was
+    /// `unpipe(dest)` of the core pipe (any destination when `dest` is
+    /// `None`), `'unpipe'` included; whether there was one.
+    #[pyo3(signature = (dest = None))]
+    fn _core_unpipe(slf: &Bound<'_, Self>, dest: Option<&Bound<'_, PyAny>>) -> PyResult<bool> {
+        Ok(Self::core_unpipe(slf, dest, true)?.is_some())
     }
 
     /// Deprecated in Node: `writableLength` while there is a handle.
