@@ -398,6 +398,20 @@ pub(crate) fn emit_event<'py>(
     Ok(true)
 }
 
+/// `emit_event` for the crate's own events: the name interned (`intern!`,
+/// hashed once), the arguments as a tuple.
+pub(crate) fn emit<'py, A>(
+    emitter: &Bound<'py, EventEmitter>,
+    name: &Bound<'py, PyString>,
+    args: A,
+) -> PyResult<bool>
+where
+    A: IntoPyObject<'py, Target = PyTuple, Output = Bound<'py, PyTuple>>,
+    PyErr: From<A::Error>,
+{
+    emit_event(emitter, name, &args.into_pyobject(emitter.py())?)
+}
+
 /// `emit_event` with one argument and no tuple: listeners get a vectorcall
 /// (the `'data'` event's path). Not for `'error'`, whose absence of
 /// listeners is an error that `emit_event` raises.

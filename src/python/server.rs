@@ -11,7 +11,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyCFunction, PyDict, PyTuple};
 
 use super::arg::{to_value, Arg};
-use super::emitter::{emit_event, EventEmitter};
+use super::emitter::{emit, EventEmitter};
 use super::loop_ctx::{check_thread, thread_id, LoopCtx, Tick};
 use super::options::{normalize_args, to_number, Options};
 use super::socket::{address_dict, PySocket, DEFAULT_HWM};
@@ -65,19 +65,6 @@ pub struct PyServer {
     /// Node's `dropMaxConnection` (read by cluster workers only; kept as set).
     #[pyo3(get, set)]
     drop_max_connection: Option<Py<PyAny>>,
-}
-
-/// Emits `(name, *args)` given as one tuple, straight to the listeners.
-fn emit<'py, A>(obj: &Bound<'py, PyAny>, event: A) -> PyResult<bool>
-where
-    A: IntoPyObject<'py, Target = PyTuple, Output = Bound<'py, PyTuple>>,
-    PyErr: From<A::Error>,
-{
-    let py = obj.py();
-    let event = event.into_pyobject(py)?;
-    let name = event.get_item(0)?;
-    let args = event.get_slice(1, event.len());
-    emit_event(obj.cast::<EventEmitter>()?, &name, &args)
 }
 
 impl PyServer {
@@ -215,7 +202,7 @@ impl PyServer {
                 // Node emits 'listening' only if the server still listens.
                 ServerEmit::Listening => {
                     if slf.borrow().m.listening() {
-                        emit(slf.as_any(), ("listening",))?;
+                        emit(slf.as_super(), intern!(py, "listening"), ())?;
                     }
                 }
                 ServerEmit::Error(err) => {
@@ -224,10 +211,10 @@ impl PyServer {
                     if slf.borrow().pipe_error {
                         exc.bind(py).setattr("port", -1)?;
                     }
-                    emit(slf.as_any(), ("error", exc))?;
+                    emit(slf.as_super(), intern!(py, "error"), (exc,))?;
                 }
                 ServerEmit::Close => {
-                    emit(slf.as_any(), ("close",))?;
+                    emit(slf.as_super(), intern!(py, "close"), ())?;
                 }
             }
         }
@@ -253,7 +240,7 @@ impl PyServer {
         if admission == Admission::Drop {
             if slf.borrow().pipe_name.is_some() {
                 conn.close(false);
-                emit(slf.as_any(), ("drop",))?;
+                emit(slf.as_super(), intern!(py, "drop"), ())?;
                 return Ok(());
             }
             let data = PyDict::new(py);
@@ -267,7 +254,7 @@ impl PyServer {
                 data.set_item("remoteFamily", fam(&remote))?;
             }
             conn.close(false);
-            emit(slf.as_any(), ("drop", data))?;
+            emit(slf.as_super(), intern!(py, "drop"), (data,))?;
             return Ok(());
         }
         // A blocked peer is closed without a word, and not counted.
@@ -309,17 +296,16 @@ impl PyServer {
             });
         }
         let sock = PySocket::accepted(py, &ctx, conn, slf.as_any(), allow_half_open, paused, hwm)?;
-        emit(slf.as_any(), ("connection", sock))?;
+        emit(slf.as_super(), intern!(py, "connection"), (sock,))?;
         Ok(())
     }
 
     pub fn on_accept_error(slf: &Bound<'_, Self>, error: SystemError) -> PyResult<()> {
+        let py = slf.py();
         emit(
-            slf.as_any(),
-            (
-                "error",
-                PyErr::from(Error::from(error)).into_value(slf.py()),
-            ),
+            slf.as_super(),
+            intern!(py, "error"),
+            (PyErr::from(Error::from(error)).into_value(py),),
         )?;
         Ok(())
     }

@@ -19,7 +19,7 @@ use pyo3::types::{PyByteArray, PyBytes, PyDict, PyMemoryView, PyString, PyTuple}
 use rustc_hash::FxHashMap;
 
 use super::arg::{to_value, Arg};
-use super::emitter::{emit_event, emit_event1, listener_count, EventEmitter, ListenerChange};
+use super::emitter::{emit, emit_event1, listener_count, EventEmitter, ListenerChange};
 use super::loop_ctx::{check_thread, thread_id, LoopCtx, Tick};
 use super::options::{normalize_args, Options};
 use super::pipe::{self, CorePipe};
@@ -94,19 +94,6 @@ pub struct PySocket {
     attempted: Option<Vec<String>>,
     /// The pipe from this socket that runs inside the core.
     core_pipe: Option<CorePipe>,
-}
-
-/// Emits `(name, *args)` given as one tuple, straight to the listeners.
-fn emit<'py, A>(obj: &Bound<'py, PyAny>, event: A) -> PyResult<bool>
-where
-    A: IntoPyObject<'py, Target = PyTuple, Output = Bound<'py, PyTuple>>,
-    PyErr: From<A::Error>,
-{
-    let py = obj.py();
-    let event = event.into_pyobject(py)?;
-    let name = event.get_item(0)?;
-    let args = event.get_slice(1, event.len());
-    emit_event(obj.cast::<EventEmitter>()?, &name, &args)
 }
 
 fn family_label(addr: &SocketAddr) -> &'static str {
@@ -374,13 +361,13 @@ impl PySocket {
 
     fn emit_one(slf: &Bound<'_, Self>, e: Emit) -> PyResult<()> {
         let py = slf.py();
-        let any = slf.as_any();
+        let any = slf.as_super();
         match e {
             Emit::Connect => {
-                emit(any, ("connect",))?;
+                emit(any, intern!(py, "connect"), ())?;
             }
             Emit::Ready => {
-                emit(any, ("ready",))?;
+                emit(any, intern!(py, "ready"), ())?;
             }
             Emit::Data(chunk) => Self::emit_data(slf, &chunk)?,
             Emit::End => {
@@ -392,38 +379,38 @@ impl PySocket {
                         Some(&[("final", true)].into_py_dict(py)?),
                     )?;
                     if rest.len()? > 0 {
-                        emit(any, ("data", rest))?;
+                        emit(any, intern!(py, "data"), (rest,))?;
                     }
                 }
-                emit(any, ("end",))?;
+                emit(any, intern!(py, "end"), ())?;
                 // Node ends its own side on the tick after 'end': writes made
                 // by 'end' listeners still go out.
                 slf.borrow_mut().m.end_emitted();
             }
             Emit::Prefinish => {
-                emit(any, ("prefinish",))?;
+                emit(any, intern!(py, "prefinish"), ())?;
             }
             Emit::Finish => {
-                emit(any, ("finish",))?;
+                emit(any, intern!(py, "finish"), ())?;
                 if slf.borrow().destroy_on_finish {
                     slf.borrow_mut().m.destroy(None);
                 }
             }
             Emit::Drain => {
-                emit(any, ("drain",))?;
+                emit(any, intern!(py, "drain"), ())?;
             }
             Emit::Timeout => {
-                emit(any, ("timeout",))?;
+                emit(any, intern!(py, "timeout"), ())?;
             }
             Emit::Error(err) => {
                 let exc = Self::exception(slf, err);
-                emit(any, ("error", exc))?;
+                emit(any, intern!(py, "error"), (exc,))?;
             }
             Emit::Close(had_error) => {
                 Self::update_liveness(slf)?;
                 match had_error {
-                    Some(h) => emit(any, ("close", h))?,
-                    None => emit(any, ("close",))?,
+                    Some(h) => emit(any, intern!(py, "close"), (h,))?,
+                    None => emit(any, intern!(py, "close"), ())?,
                 };
                 Self::leave_server(slf);
             }
@@ -503,7 +490,7 @@ impl PySocket {
             Some(d) => {
                 let text = d.bind(py).call_method1(intern!(py, "decode"), (bytes,))?;
                 if text.len()? > 0 {
-                    emit(slf.as_any(), (intern!(py, "data"), text))?;
+                    emit(slf.as_super(), intern!(py, "data"), (text,))?;
                 }
             }
             None => {
@@ -620,14 +607,19 @@ impl PySocket {
                     Ok(ips) => {
                         for ip in ips.iter().take(if all { ips.len() } else { 1 }) {
                             emit(
-                                slf.as_any(),
-                                ("lookup", py.None(), ip.to_string(), family_of(ip), &host),
+                                slf.as_super(),
+                                intern!(py, "lookup"),
+                                (py.None(), ip.to_string(), family_of(ip), &host),
                             )?;
                         }
                     }
                     Err(error) => {
                         let exc = PyErr::from(Error::from(error)).into_value(py);
-                        emit(slf.as_any(), ("lookup", exc, py.None(), py.None(), host))?;
+                        emit(
+                            slf.as_super(),
+                            intern!(py, "lookup"),
+                            (exc, py.None(), py.None(), host),
+                        )?;
                     }
                 }
             }
@@ -638,21 +630,17 @@ impl PySocket {
                     me.attempted.get_or_insert_with(Vec::new).push(text);
                 }
                 emit(
-                    slf.as_any(),
-                    (
-                        "connectionAttempt",
-                        addr.ip().to_string(),
-                        addr.port(),
-                        family_of(&addr.ip()),
-                    ),
+                    slf.as_super(),
+                    intern!(py, "connectionAttempt"),
+                    (addr.ip().to_string(), addr.port(), family_of(&addr.ip())),
                 )?;
             }
             Event::AttemptFailed { addr, error, .. } => {
                 let exc = Self::exception(slf, error);
                 emit(
-                    slf.as_any(),
+                    slf.as_super(),
+                    intern!(py, "connectionAttemptFailed"),
                     (
-                        "connectionAttemptFailed",
                         addr.ip().to_string(),
                         addr.port(),
                         family_of(&addr.ip()),
@@ -662,13 +650,9 @@ impl PySocket {
             }
             Event::AttemptTimeout { addr, .. } => {
                 emit(
-                    slf.as_any(),
-                    (
-                        "connectionAttemptTimeout",
-                        addr.ip().to_string(),
-                        addr.port(),
-                        family_of(&addr.ip()),
-                    ),
+                    slf.as_super(),
+                    intern!(py, "connectionAttemptTimeout"),
+                    (addr.ip().to_string(), addr.port(), family_of(&addr.ip())),
                 )?;
             }
             Event::Connected { .. } => {
@@ -701,8 +685,9 @@ impl PySocket {
                 if let (Some(path), Some(error)) = (path_failed, errors.first()) {
                     let exc = Self::exception(slf, error.clone());
                     emit(
-                        slf.as_any(),
-                        ("connectionAttemptFailed", path, py.None(), py.None(), exc),
+                        slf.as_super(),
+                        intern!(py, "connectionAttemptFailed"),
+                        (path, py.None(), py.None(), exc),
                     )?;
                 }
                 let error = if aggregate {
@@ -784,7 +769,11 @@ impl PySocket {
         let host = slf.borrow().host.clone();
         let arg = |i: usize| args.get_item(i).ok().filter(|a| !a.is_none());
         if let Some(err) = arg(0) {
-            emit(slf.as_any(), ("lookup", &err, py.None(), py.None(), &host))?;
+            emit(
+                slf.as_super(),
+                intern!(py, "lookup"),
+                (&err, py.None(), py.None(), &host),
+            )?;
             let e = Self::foreign(slf, err.unbind());
             slf.borrow_mut().m.handle_connect_failed(e);
             return Self::step(slf, true);
@@ -805,7 +794,11 @@ impl PySocket {
         let mut first_error = None;
         for (address, family) in &entries {
             let fam = to_value(family).as_number().unwrap_or(f64::NAN);
-            emit(slf.as_any(), ("lookup", py.None(), address, family, &host))?;
+            emit(
+                slf.as_super(),
+                intern!(py, "lookup"),
+                (py.None(), address, family, &host),
+            )?;
             let text = address.extract::<String>().ok().filter(|t| is_ip(t) != 0);
             match (text, fam) {
                 (Some(t), f) if f == 4.0 || f == 6.0 => {
@@ -906,8 +899,7 @@ impl PySocket {
         let end = pipe::detach(slf, &core)?;
         if announce {
             let py = slf.py();
-            let args = PyTuple::new(py, [slf])?;
-            emit_event(core.dest.bind(py).as_super(), intern!(py, "unpipe"), &args)?;
+            emit(core.dest.bind(py).as_super(), intern!(py, "unpipe"), (slf,))?;
         }
         Ok(Some((core.dest, end)))
     }
@@ -1744,11 +1736,7 @@ impl PySocket {
             me.m.resume();
         }
         Self::step(slf, true)?;
-        emit_event(
-            dest.as_super(),
-            intern!(py, "pipe"),
-            &PyTuple::new(py, [slf])?,
-        )?;
+        emit(dest.as_super(), intern!(py, "pipe"), (slf,))?;
         Ok(true)
     }
 
