@@ -361,13 +361,13 @@ impl PySocket {
 
     fn emit_one(slf: &Bound<'_, Self>, e: Emit) -> PyResult<()> {
         let py = slf.py();
-        let any = slf.as_super();
+        let emitter = slf.as_super();
         match e {
             Emit::Connect => {
-                emit(any, intern!(py, "connect"), ())?;
+                emit(emitter, intern!(py, "connect"), ())?;
             }
             Emit::Ready => {
-                emit(any, intern!(py, "ready"), ())?;
+                emit(emitter, intern!(py, "ready"), ())?;
             }
             Emit::Data(chunk) => Self::emit_data(slf, &chunk)?,
             Emit::End => {
@@ -379,38 +379,38 @@ impl PySocket {
                         Some(&[("final", true)].into_py_dict(py)?),
                     )?;
                     if rest.len()? > 0 {
-                        emit(any, intern!(py, "data"), (rest,))?;
+                        emit(emitter, intern!(py, "data"), (rest,))?;
                     }
                 }
-                emit(any, intern!(py, "end"), ())?;
+                emit(emitter, intern!(py, "end"), ())?;
                 // Node ends its own side on the tick after 'end': writes made
                 // by 'end' listeners still go out.
                 slf.borrow_mut().m.end_emitted();
             }
             Emit::Prefinish => {
-                emit(any, intern!(py, "prefinish"), ())?;
+                emit(emitter, intern!(py, "prefinish"), ())?;
             }
             Emit::Finish => {
-                emit(any, intern!(py, "finish"), ())?;
+                emit(emitter, intern!(py, "finish"), ())?;
                 if slf.borrow().destroy_on_finish {
                     slf.borrow_mut().m.destroy(None);
                 }
             }
             Emit::Drain => {
-                emit(any, intern!(py, "drain"), ())?;
+                emit(emitter, intern!(py, "drain"), ())?;
             }
             Emit::Timeout => {
-                emit(any, intern!(py, "timeout"), ())?;
+                emit(emitter, intern!(py, "timeout"), ())?;
             }
             Emit::Error(err) => {
                 let exc = Self::exception(slf, err);
-                emit(any, intern!(py, "error"), (exc,))?;
+                emit(emitter, intern!(py, "error"), (exc,))?;
             }
             Emit::Close(had_error) => {
                 Self::update_liveness(slf)?;
                 match had_error {
-                    Some(h) => emit(any, intern!(py, "close"), (h,))?,
-                    None => emit(any, intern!(py, "close"), ())?,
+                    Some(h) => emit(emitter, intern!(py, "close"), (h,))?,
+                    None => emit(emitter, intern!(py, "close"), ())?,
                 };
                 Self::leave_server(slf);
             }
@@ -464,36 +464,44 @@ impl PySocket {
     }
 
     fn emit_data(slf: &Bound<'_, Self>, chunk: &Bytes) -> PyResult<()> {
+        enum Route {
+            Pipe(Py<PySocket>),
+            OnRead(Py<PyAny>, Py<PyAny>),
+            Text(Py<PyAny>),
+            Bytes,
+        }
         let py = slf.py();
-        let piped = slf
-            .borrow()
-            .core_pipe
-            .as_ref()
-            .map(|p| p.dest.clone_ref(py));
-        if let Some(dest) = piped {
-            // Read before the core pipe took over: it goes the same way.
-            let bytes = PyBytes::new(py, chunk);
-            Self::write_bytes(dest.bind(py), &bytes, None)?;
-            return Ok(());
-        }
-        let onread = slf
-            .borrow()
-            .onread
-            .as_ref()
-            .map(|(b, c)| (b.clone_ref(py), c.clone_ref(py)));
-        if let Some((buffer, callback)) = onread {
-            return Self::deliver_onread(slf, chunk, buffer.bind(py), callback.bind(py));
-        }
-        let bytes = PyBytes::new(py, chunk);
-        let decoder = slf.borrow().decoder.as_ref().map(|d| d.clone_ref(py));
-        match decoder {
-            Some(d) => {
-                let text = d.bind(py).call_method1(intern!(py, "decode"), (bytes,))?;
+        // Decided in one borrow; `bytes` to the 'data' listeners, the
+        // common case, clones nothing.
+        let route = {
+            let me = slf.borrow();
+            match (&me.core_pipe, &me.onread, &me.decoder) {
+                (Some(p), _, _) => Route::Pipe(p.dest.clone_ref(py)),
+                (None, Some((b, c)), _) => Route::OnRead(b.clone_ref(py), c.clone_ref(py)),
+                (None, None, Some(d)) => Route::Text(d.clone_ref(py)),
+                (None, None, None) => Route::Bytes,
+            }
+        };
+        match route {
+            Route::Pipe(dest) => {
+                // Read before the core pipe took over: it goes the same way.
+                let bytes = PyBytes::new(py, chunk);
+                Self::write_bytes(dest.bind(py), &bytes, None)?;
+            }
+            Route::OnRead(buffer, callback) => {
+                Self::deliver_onread(slf, chunk, buffer.bind(py), callback.bind(py))?;
+            }
+            Route::Text(decoder) => {
+                let bytes = PyBytes::new(py, chunk);
+                let text = decoder
+                    .bind(py)
+                    .call_method1(intern!(py, "decode"), (bytes,))?;
                 if text.len()? > 0 {
                     emit(slf.as_super(), intern!(py, "data"), (text,))?;
                 }
             }
-            None => {
+            Route::Bytes => {
+                let bytes = PyBytes::new(py, chunk);
                 emit_event1(slf.as_super(), intern!(py, "data"), bytes.as_any())?;
             }
         }
