@@ -805,6 +805,45 @@ def test_a_second_pipe_from_a_core_piped_socket_gets_every_byte_too() -> None:
     assert ended == ["src"]
 
 
+@pytest.mark.parametrize("tap", [False, True], ids=["core", "listeners"])
+def test_a_pipe_without_end_unpipes_when_its_source_ends(tap: bool) -> None:
+    # Node: with {end: false} the source's 'end' unpipes ('unpipe' on the
+    # destination) and leaves the destination open; in the core or through
+    # listeners (a 'data' listener on the source) alike.
+    log: list[Any] = []
+
+    def main() -> None:
+        conns: list[Any] = []
+
+        def on_conn(sock: Any) -> None:
+            conns.append(sock)
+            if len(conns) < 2:
+                return
+            dest, src = conns
+            dest.on("unpipe", lambda s: log.append(("unpipe", s is src)))
+            if tap:
+                src.on("data", lambda d: log.append(("data", d)))
+            src.pipe(dest, {"end": False})
+            src.on("end", lambda: log.append(("end", dest.writable_ended, src.listener_count("end"))))
+            src.on("close", lambda h: (dest.destroy(), server.close()))
+            server.close()
+
+        def ready(port: int) -> None:
+            first = net.connect(port, "127.0.0.1")
+            first.on("error", lambda e: None)
+
+            def second() -> None:
+                c = net.connect(port, "127.0.0.1")
+                c.on("connect", lambda: c.end(b"x"))
+
+            first.on("connect", second)
+
+        server = serve(on_conn, ready)
+
+    net.run(main)
+    assert log[-2:] == [("unpipe", True), ("end", False, 1)]
+
+
 def test_onread_fills_the_callers_buffer() -> None:
     buf = bytearray(4)
     got: list[Any] = []

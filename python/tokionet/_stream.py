@@ -70,14 +70,17 @@ class _Pipe:
         self.src.resume()
 
     def on_end(self) -> None:
-        self.dest.end()
+        # Node: {end: false} unpipes instead of ending the destination.
+        if self.end:
+            self.dest.end()
+        else:
+            unpipe(self.src, self.dest)
 
     def on_dest_gone(self, *_: Any) -> None:
         unpipe(self.src, self.dest)
 
     def attach(self) -> None:
-        if self.end:
-            self.src.on("end", self.on_end)
+        self.src.on("end", self.on_end)
         self.dest.on("close", self.on_dest_gone)
         self.dest.on("finish", self.on_dest_gone)
         self.src.on("data", self.on_data)
@@ -86,8 +89,7 @@ class _Pipe:
     def detach(self) -> None:
         self.src.remove_listener("data", self.on_data)
         self.dest.remove_listener("drain", self.on_drain)
-        if self.end:
-            self.src.remove_listener("end", self.on_end)
+        self.src.remove_listener("end", self.on_end)
         self.dest.remove_listener("close", self.on_dest_gone)
         self.dest.remove_listener("finish", self.on_dest_gone)
 

@@ -1,8 +1,8 @@
 //! A core pipe's listeners: what `src.pipe(dest)` between two sockets leaves
 //! on them when the bytes move inside the core (`_stream.py` pipes through
 //! listeners otherwise). As a pipe through listeners does, the source's
-//! `'end'` ends the destination and the destination's `'close'` or
-//! `'finish'` unpipes; the listeners are Rust objects, so that setting up
+//! `'end'` ends the destination (or, with `{end: false}`, unpipes) and the
+//! destination's `'close'` or `'finish'` unpipes; the listeners are Rust objects, so that setting up
 //! and tearing down a pipe echo costs no Python frame (it was most of a
 //! short connection's user time on that echo).
 
@@ -11,35 +11,46 @@ use pyo3::prelude::*;
 use pyo3::types::PyTuple;
 use pyo3::{intern, PyTraverseError};
 
-use super::emitter::{add_listener, remove_listener, Add, EventEmitter};
+use super::emitter::{add_listener, remove_listener, Add};
 use super::socket::PySocket;
 
 /// A core pipe from the socket that holds it.
 pub(crate) struct CorePipe {
     pub dest: Py<PySocket>,
-    /// Its `'end'` listener on the source (`None` for `{end: false}`).
-    on_end: Option<Py<PyAny>>,
+    /// `pipe()`'s `end` option.
+    end: bool,
+    /// Its `'end'` listener on the source.
+    on_end: Py<PyAny>,
     /// Its `'close'` and `'finish'` listener on the destination.
     on_gone: Py<PyAny>,
 }
 
-/// Ends the destination when the source ends.
+/// Ends the destination when the source ends (Node's `onend`), or with
+/// `{end: false}` unpipes (Node's `unpipe` as the end listener).
 #[pyclass(frozen, module = "tokionet", name = "_PipeEnd")]
 struct PipeEnd {
+    src: Py<PySocket>,
     dest: Py<PySocket>,
+    end: bool,
 }
 
 #[pymethods]
 impl PipeEnd {
     #[pyo3(signature = (*_args))]
     fn __call__(&self, py: Python<'_>, _args: &Bound<'_, PyTuple>) -> PyResult<()> {
-        // Through the attribute, as `dest.end()` would be called from Python
-        // (a subclass may override it).
-        self.dest.bind(py).call_method0(intern!(py, "end"))?;
+        let dest = self.dest.bind(py);
+        if self.end {
+            // Through the attribute, as `dest.end()` would be called from
+            // Python (a subclass may override it).
+            dest.call_method0(intern!(py, "end"))?;
+        } else {
+            PySocket::core_unpipe(self.src.bind(py), Some(dest.as_any()), true)?;
+        }
         Ok(())
     }
 
     fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
+        visit.call(&self.src)?;
         visit.call(&self.dest)
     }
 }
@@ -65,10 +76,6 @@ impl PipeGone {
     }
 }
 
-fn emitter<'a, 'py>(sock: &'a Bound<'py, PySocket>) -> &'a Bound<'py, EventEmitter> {
-    sock.as_super()
-}
-
 /// Adds the listeners, in the order `_stream._Pipe.attach` adds its own.
 pub(crate) fn attach(
     src: &Bound<'_, PySocket>,
@@ -76,19 +83,16 @@ pub(crate) fn attach(
     end: bool,
 ) -> PyResult<CorePipe> {
     let py = src.py();
-    let on_end = if end {
-        let listener = Bound::new(
-            py,
-            PipeEnd {
-                dest: dest.clone().unbind(),
-            },
-        )?
-        .into_any();
-        add_listener(emitter(src), intern!(py, "end"), &listener, Add::On)?;
-        Some(listener.unbind())
-    } else {
-        None
-    };
+    let on_end = Bound::new(
+        py,
+        PipeEnd {
+            src: src.clone().unbind(),
+            dest: dest.clone().unbind(),
+            end,
+        },
+    )?
+    .into_any();
+    add_listener(src.as_super(), intern!(py, "end"), &on_end, Add::On)?;
     let on_gone = Bound::new(
         py,
         PipeGone {
@@ -97,25 +101,24 @@ pub(crate) fn attach(
         },
     )?
     .into_any();
-    add_listener(emitter(dest), intern!(py, "close"), &on_gone, Add::On)?;
-    add_listener(emitter(dest), intern!(py, "finish"), &on_gone, Add::On)?;
+    add_listener(dest.as_super(), intern!(py, "close"), &on_gone, Add::On)?;
+    add_listener(dest.as_super(), intern!(py, "finish"), &on_gone, Add::On)?;
     Ok(CorePipe {
         dest: dest.clone().unbind(),
-        on_end,
+        end,
+        on_end: on_end.unbind(),
         on_gone: on_gone.unbind(),
     })
 }
 
-/// Removes what [`attach`] added; the pipe's `end` flag, for a pipe that
-/// goes on through listeners.
+/// Removes what [`attach`] added; returns the pipe's `end` option, for a
+/// pipe that goes on through listeners.
 pub(crate) fn detach(src: &Bound<'_, PySocket>, pipe: &CorePipe) -> PyResult<bool> {
     let py = src.py();
-    let dest = pipe.dest.bind(py);
-    if let Some(on_end) = &pipe.on_end {
-        remove_listener(emitter(src), intern!(py, "end"), on_end.bind(py))?;
-    }
+    let dest = pipe.dest.bind(py).as_super();
+    remove_listener(src.as_super(), intern!(py, "end"), pipe.on_end.bind(py))?;
     let on_gone = pipe.on_gone.bind(py);
-    remove_listener(emitter(dest), intern!(py, "close"), on_gone)?;
-    remove_listener(emitter(dest), intern!(py, "finish"), on_gone)?;
-    Ok(pipe.on_end.is_some())
+    remove_listener(dest, intern!(py, "close"), on_gone)?;
+    remove_listener(dest, intern!(py, "finish"), on_gone)?;
+    Ok(pipe.end)
 }
