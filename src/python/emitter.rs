@@ -322,6 +322,14 @@ impl<'py> Listeners<'py> {
         }
     }
 
+    /// Calls `f` with each listener, in order, until one fails.
+    fn each(&self, mut f: impl FnMut(&Bound<'py, PyAny>) -> PyResult<()>) -> PyResult<()> {
+        match self {
+            Listeners::One(listener) => f(listener),
+            Listeners::Many(list) => list.iter_borrowed().try_for_each(|l| f(&l)),
+        }
+    }
+
     fn to_vec(&self) -> Vec<Bound<'py, PyAny>> {
         match self {
             Listeners::One(listener) => vec![listener.clone()],
@@ -385,16 +393,7 @@ pub(crate) fn emit_event<'py>(
         }
         return Ok(false);
     };
-    match listeners {
-        Listeners::One(listener) => {
-            listener.call1(args)?;
-        }
-        Listeners::Many(list) => {
-            for listener in list.iter_borrowed() {
-                listener.call1(args)?;
-            }
-        }
-    }
+    listeners.each(|l| l.call1(args).map(drop))?;
     Ok(true)
 }
 
@@ -424,16 +423,7 @@ pub(crate) fn emit_event1<'py>(
     let Some(listeners) = listeners_of(emitter, name)? else {
         return Ok(false);
     };
-    match listeners {
-        Listeners::One(listener) => {
-            listener.call1((arg,))?;
-        }
-        Listeners::Many(list) => {
-            for listener in list.iter_borrowed() {
-                listener.call1((arg,))?;
-            }
-        }
-    }
+    listeners.each(|l| l.call1((arg,)).map(drop))?;
     Ok(true)
 }
 

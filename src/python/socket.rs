@@ -587,7 +587,7 @@ impl PySocket {
                 // The common case: the listeners are called straight from
                 // the event. Whatever they do steps the machine itself, and
                 // a chunk changes neither the outputs nor whether the socket
-                // is active, so no step follows.
+                // is active, so no step follows unless a listener raised.
                 if Self::pass_data(slf, data.len()) {
                     return Self::emit_now(slf, Emit::Data(data));
                 }
