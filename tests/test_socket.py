@@ -760,6 +760,32 @@ def test_a_core_pipe_has_a_pipes_events_and_listeners() -> None:
     assert got == [b"hi", b"bye"]
 
 
+def accept_pair(on_pair: Callable[[Any, Any], None], clients: list[Any]) -> Any:
+    """A server that hands its first two connections to ``on_pair`` in the
+    order they were made (the second client connects once the first is
+    connected) and closes; ``clients`` gets the two client sockets."""
+    conns: list[Any] = []
+
+    def on_conn(sock: Any) -> None:
+        conns.append(sock)
+        if len(conns) == 2:
+            server.close()
+            on_pair(*conns)
+
+    def ready(port: int) -> None:
+        def connect() -> None:
+            c = net.connect(port, "127.0.0.1")
+            c.on("error", lambda e: None)
+            clients.append(c)
+            if len(clients) == 1:
+                c.on("connect", connect)
+
+        connect()
+
+    server = serve(on_conn, ready)
+    return server
+
+
 def test_a_second_pipe_from_a_core_piped_socket_gets_every_byte_too() -> None:
     # The first pipe runs in the core; the second reads through a 'data'
     # listener, which moves the first onto listeners: both get everything.
@@ -769,35 +795,18 @@ def test_a_second_pipe_from_a_core_piped_socket_gets_every_byte_too() -> None:
     ended: list[str] = []
 
     def main() -> None:
-        conns: list[Any] = []
+        clients: list[Any] = []
 
-        def on_conn(sock: Any) -> None:
-            conns.append(sock)
-            if len(conns) < 2:
-                return
-            src, other = conns
-            src.pipe(src)
-            src.pipe(other, {"end": False})
-            server.close()
-            clients[0].end(payload)
-
-        def ready(port: int) -> None:
-            for buf, name in ((echoed, "src"), (copied, "other")):
-                c = net.connect(port, "127.0.0.1")
+        def on_pair(src: Any, other: Any) -> None:
+            for c, buf, name in ((clients[0], echoed, "src"), (clients[1], copied, "other")):
                 c.on("data", buf.extend)
                 c.on("end", lambda name=name: ended.append(name))
-                clients.append(c)
-                # The second connection only once the first is accepted.
-                c.on("connect", lambda: None)
+            src.pipe(src)
+            src.pipe(other, {"end": False})
+            clients[0].end(payload)
+            asyncio.get_running_loop().call_later(1.0, lambda: (clients[1].destroy(), other.destroy()))
 
-        clients: list[Any] = []
-        server = serve(on_conn, ready)
-
-        def finish() -> None:
-            clients[1].destroy()
-            conns[1].destroy()
-
-        asyncio.get_running_loop().call_later(1.0, finish)
+        accept_pair(on_pair, clients)
 
     net.run(main)
     assert bytes(echoed) == payload and bytes(copied) == payload
@@ -813,32 +822,18 @@ def test_a_pipe_without_end_unpipes_when_its_source_ends(tap: bool) -> None:
     log: list[Any] = []
 
     def main() -> None:
-        conns: list[Any] = []
+        clients: list[Any] = []
 
-        def on_conn(sock: Any) -> None:
-            conns.append(sock)
-            if len(conns) < 2:
-                return
-            dest, src = conns
+        def on_pair(dest: Any, src: Any) -> None:
             dest.on("unpipe", lambda s: log.append(("unpipe", s is src)))
             if tap:
                 src.on("data", lambda d: log.append(("data", d)))
             src.pipe(dest, {"end": False})
             src.on("end", lambda: log.append(("end", dest.writable_ended, src.listener_count("end"))))
-            src.on("close", lambda h: (dest.destroy(), server.close()))
-            server.close()
+            src.on("close", lambda h: (dest.destroy(), clients[0].destroy()))
+            clients[1].end(b"x")
 
-        def ready(port: int) -> None:
-            first = net.connect(port, "127.0.0.1")
-            first.on("error", lambda e: None)
-
-            def second() -> None:
-                c = net.connect(port, "127.0.0.1")
-                c.on("connect", lambda: c.end(b"x"))
-
-            first.on("connect", second)
-
-        server = serve(on_conn, ready)
+        accept_pair(on_pair, clients)
 
     net.run(main)
     assert log[-2:] == [("unpipe", True), ("end", False, 1)]
